@@ -1,0 +1,205 @@
+import { z } from 'zod';
+
+// NOTE: docs/configuration.md documents every key below; keep the two in sync.
+// Sections and keys keep the meaning they have in the original BigEd fleet.toml (the operations manual).
+// Keys this version does not know are kept out of the parsed config and reported as one warning each.
+
+const bool = (value: boolean) => z.boolean().default(value);
+const nonNegativeInt = z.number().int().min(0);
+const positiveNumber = z.number().positive();
+
+/** `[fleet]`: modes and fleet-wide switches. */
+export const fleetSectionSchema = z.object({
+  /** CPU-only local models; the default mode of the original fleet. */
+  eco_mode: bool(false),
+  /** External API skills rejected; local models work. */
+  offline_mode: bool(false),
+  /** Implies offline; dashboard off, secrets not loaded, skill allow-list. */
+  air_gap_mode: bool(false),
+  idle_enabled: bool(false),
+  idle_timeout_secs: nonNegativeInt.default(10),
+  /** Cap on worker processes started at boot (0 = no cap). */
+  max_workers: nonNegativeInt.default(0),
+  /** Agents (role names or agent names like `coder_2`) that are not started. */
+  disabled_agents: z.array(z.string()).default([]),
+  discord_bot_enabled: bool(false),
+  openclaw_enabled: bool(false),
+  training_check_interval_secs: nonNegativeInt.default(15),
+  /** A RUNNING task whose heartbeat is older than this is stale and recovered. */
+  stale_task_timeout_secs: positiveNumber.default(120),
+  /** How often a worker heartbeats itself and its running task. */
+  heartbeat_interval_secs: positiveNumber.default(5),
+  /** How often the supervisor runs stale-task recovery. */
+  stale_check_interval_secs: positiveNumber.default(30),
+  /** How often the supervisor rewrites STATUS.md. */
+  status_interval_secs: positiveNumber.default(10),
+});
+
+const tiersSchema = z.object({
+  default: z.string().default('qwen3:8b'),
+  mid: z.string().default('qwen3:4b'),
+  low: z.string().default('qwen3:1.7b'),
+  critical: z.string().default('qwen3:0.6b'),
+});
+
+/** `[models]`: which local and remote models the router uses. */
+export const modelsSectionSchema = z.object({
+  local: z.string().default('qwen3:8b'),
+  complex: z.string().default('qwen3:8b'),
+  complex_provider: z.string().default('local'),
+  conductor_model: z.string().default('qwen3:4b'),
+  vision_model: z.string().optional(),
+  ollama_host: z.string().url().default('http://localhost:11434'),
+  keep_alive_mins: nonNegativeInt.default(30),
+  tiers: tiersSchema.prefault({}),
+});
+
+/** `[workers]`: how many of which role run. */
+export const workersSectionSchema = z.object({
+  /** Number of coder_N instances (coder_1 … coder_N). */
+  coder_count: z.number().int().min(0).max(64).default(1),
+  /**
+   * Roles started by the supervisor. `coder` expands to coder_1..coder_N.
+   * Default: researcher, coder, archivist, analyst, security, planner.
+   */
+  roles: z.array(z.string().regex(/^[a-z][a-z0-9_-]*$/, 'a lower-case role name')).optional(),
+  nice_level: z.number().int().min(-20).max(19).optional(),
+  memory_limit_mb: nonNegativeInt.optional(),
+  cpu_limit_percent: nonNegativeInt.optional(),
+  /** Grace time for running tasks on shutdown before they are returned to PENDING. */
+  shutdown_grace_secs: positiveNumber.default(10),
+});
+
+/** `[affinity]`: role -> preferred skills. Agents still take other tasks when nothing preferred waits. */
+export const affinitySectionSchema = z
+  .object({ enabled: bool(true) })
+  .catchall(z.array(z.string()));
+
+/** `[thermal]`: limits the hardware monitor enforces. */
+export const thermalSectionSchema = z.object({
+  gpu_max_sustained_c: z.number().default(75),
+  gpu_max_burst_c: z.number().default(85),
+  cpu_max_sustained_c: z.number().default(85),
+  cooldown_target_c: z.number().default(70),
+  cooldown_window_secs: nonNegativeInt.default(120),
+  poll_interval_secs: positiveNumber.default(5),
+  grace_period_secs: nonNegativeInt.default(20),
+  cooldown_after_swap_secs: nonNegativeInt.default(60),
+  cpu_temp_enabled: bool(true),
+  vram: z
+    .object({
+      emergency: z.number().min(0).max(1).default(0.92),
+      high: z.number().min(0).max(1).default(0.85),
+      restore: z.number().min(0).max(1).default(0.6),
+    })
+    .prefault({}),
+});
+
+/** `[budgets]`: USD per skill per period. */
+export const budgetsSectionSchema = z
+  .object({
+    period: z.enum(['day', 'week', 'month']).default('day'),
+    enforcement: z.enum(['warn', 'throttle', 'block']).default('warn'),
+  })
+  .catchall(z.number().min(0));
+
+/** `[dashboard]`. */
+export const dashboardSectionSchema = z.object({
+  enabled: bool(true),
+  port: z.number().int().min(1).max(65535).default(5555),
+  bind_address: z.string().default('127.0.0.1'),
+  auto_open: bool(false),
+  cors_origins: z.array(z.string()).default([]),
+});
+
+/** `[launcher]`. */
+export const launcherSectionSchema = z.object({
+  profile: z.enum(['minimal', 'research', 'consulting', 'full']).default('research'),
+  tabs: z.record(z.string(), z.boolean()).default({}),
+  profiles: z.record(z.string(), z.object({ modules: z.array(z.string()).default([]) })).default({}),
+  close_behavior: z.string().optional(),
+  start_minimized: z.boolean().optional(),
+  tray_notifications: z.boolean().optional(),
+});
+
+/** `[modules]`: the Module Hub. */
+export const modulesSectionSchema = z.object({
+  hub_url: z.string().default('https://github.com/mbachaud/BigEd-ModuleHub'),
+  enterprise_hub_url: z.string().default(''),
+  verify_checksums: bool(true),
+});
+
+const zoneAccess = z.enum(['read', 'read_write', 'full']);
+
+/** `[filesystem]`: zones, per-skill overrides, enterprise enforcement. */
+export const filesystemSectionSchema = z.object({
+  zones: z.record(z.string(), z.object({ path: z.string(), access: zoneAccess.default('read') })).default({}),
+  overrides: z
+    .record(z.string(), z.object({ zones: z.array(z.string()), access: zoneAccess.default('read') }))
+    .default({}),
+  enterprise: z
+    .object({
+      enforce: bool(false),
+      deny_by_default: bool(true),
+      log_all_access: bool(true),
+    })
+    .prefault({}),
+});
+
+/** `[queue]`: the durable store. */
+export const queueSectionSchema = z.object({
+  /** `sqlite:` path (relative to the fleet home) or a `postgres://` URL. Default: fleet.db in the home. */
+  url: z.string().optional(),
+  /** Largest payload accepted, in bytes of UTF-8 JSON. */
+  max_payload_bytes: z.number().int().min(64).default(1024 * 1024),
+  /** Default attempts before a task is FAILED for good. */
+  max_attempts: z.number().int().min(1).max(100).default(3),
+  /** Default per-task timeout when the skill declares none. */
+  default_timeout_secs: positiveNumber.default(600),
+});
+
+/** `[training]`. */
+export const trainingSectionSchema = z.object({
+  exclusive_lock: bool(true),
+  lock_timeout_secs: positiveNumber.default(7200),
+});
+
+/** `[logging]`. */
+export const loggingSectionSchema = z.object({
+  level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+  max_log_size_mb: positiveNumber.default(50),
+  session_retention: nonNegativeInt.default(10),
+});
+
+/** `[skills]`: where third-party skills come from. */
+export const skillsSectionSchema = z.object({
+  /** Directories (relative to the fleet home) whose .js/.mjs files export skills. */
+  dirs: z.array(z.string()).default([]),
+  /** npm packages that export skills. */
+  packages: z.array(z.string()).default([]),
+  /** Per-skill timeout overrides in seconds (the manual's SKILL_TIMEOUTS). */
+  timeouts: z.record(z.string(), positiveNumber).default({}),
+});
+
+/** The whole fleet.toml. Every section is optional; defaults fill the rest. */
+export const fleetConfigSchema = z.object({
+  fleet: fleetSectionSchema.prefault({}),
+  models: modelsSectionSchema.prefault({}),
+  workers: workersSectionSchema.prefault({}),
+  affinity: affinitySectionSchema.prefault({}),
+  thermal: thermalSectionSchema.prefault({}),
+  budgets: budgetsSectionSchema.prefault({}),
+  dashboard: dashboardSectionSchema.prefault({}),
+  launcher: launcherSectionSchema.prefault({}),
+  modules: modulesSectionSchema.prefault({}),
+  filesystem: filesystemSectionSchema.prefault({}),
+  queue: queueSectionSchema.prefault({}),
+  training: trainingSectionSchema.prefault({}),
+  logging: loggingSectionSchema.prefault({}),
+  skills: skillsSectionSchema.prefault({}),
+});
+
+/** A validated fleet.toml with every default applied. */
+export type FleetConfig = z.output<typeof fleetConfigSchema>;
+/** What a fleet.toml may contain before defaults. */
+export type FleetConfigInput = z.input<typeof fleetConfigSchema>;

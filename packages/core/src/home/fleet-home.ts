@@ -1,0 +1,54 @@
+import { homedir } from 'node:os';
+import path from 'node:path';
+
+/** Options for `resolveHome`. */
+export interface ResolveHomeOptions {
+  /** An explicit home (`--home`); wins over everything. */
+  home?: string | undefined;
+  /** Environment to read `BIGED_HOME` from. Default: `process.env`. */
+  env?: NodeJS.ProcessEnv;
+}
+
+/** The fleet home: `--home`, else `BIGED_HOME`, else `~/.biged`. Always absolute. */
+export function resolveHome({ home, env = process.env }: ResolveHomeOptions = {}): string {
+  const chosen = home ?? env.BIGED_HOME ?? path.join(homedir(), '.biged');
+  return path.resolve(chosen);
+}
+
+/** Every path BigEd reads or writes inside a fleet home. */
+export interface FleetPaths {
+  home: string;
+  config: string;
+  db: string;
+  ragDb: string;
+  logs: string;
+  knowledge: string;
+  hwState: string;
+  status: string;
+  keysRegistry: string;
+  backups: string;
+  debugReports: string;
+  /** Supervisor pid file and other runtime state. */
+  run: string;
+  supervisorPid: string;
+}
+
+/** Paths inside `home` (see docs/architecture.md, "The fleet home"). */
+export function fleetPaths(home: string): FleetPaths {
+  const at = (...parts: string[]) => path.join(home, ...parts);
+  return {
+    home,
+    config: at('fleet.toml'),
+    db: at('fleet.db'),
+    ragDb: at('rag.db'),
+    logs: at('logs'),
+    knowledge: at('knowledge'),
+    hwState: at('hw_state.json'),
+    status: at('STATUS.md'),
+    keysRegistry: at('keys_registry.toml'),
+    backups: at('backups'),
+    debugReports: at('reports', 'debug'),
+    run: at('run'),
+    supervisorPid: at('run', 'supervisor.pid'),
+  };
+}

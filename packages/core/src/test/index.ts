@@ -1,0 +1,2 @@
+export { createTempHome } from './temp-home';
+export type { TempHome } from './temp-home';
