@@ -29,7 +29,7 @@ module.exports = {
     {
       name: 'no-deep-import',
       severity: 'error',
-      comment: "Import a sibling through its package name and `exports`, never through its src/ or dist/.",
+      comment: 'Import a sibling through its package name and `exports`, never through its src/ or dist/.',
       from: { path: '^packages/([^/]+)/' },
       to: { path: '^packages/([^/]+)/', pathNot: '^packages/$1/' },
     },
@@ -60,6 +60,5 @@ module.exports = {
       conditionNames: ['import', 'types', 'default'],
       extensions: ['.ts', '.tsx', '.js', '.mjs', '.json'],
     },
-    tsConfig: { fileName: 'tooling/tsconfig/base.json' },
   },
 };

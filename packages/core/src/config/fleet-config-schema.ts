@@ -71,9 +71,7 @@ export const workersSectionSchema = z.object({
 });
 
 /** `[affinity]`: role -> preferred skills. Agents still take other tasks when nothing preferred waits. */
-export const affinitySectionSchema = z
-  .object({ enabled: bool(true) })
-  .catchall(z.array(z.string()));
+export const affinitySectionSchema = z.object({ enabled: bool(true) }).catchall(z.array(z.string()));
 
 /** `[thermal]`: limits the hardware monitor enforces. */
 export const thermalSectionSchema = z.object({
@@ -151,7 +149,11 @@ export const queueSectionSchema = z.object({
   /** `sqlite:` path (relative to the fleet home) or a `postgres://` URL. Default: fleet.db in the home. */
   url: z.string().optional(),
   /** Largest payload accepted, in bytes of UTF-8 JSON. */
-  max_payload_bytes: z.number().int().min(64).default(1024 * 1024),
+  max_payload_bytes: z
+    .number()
+    .int()
+    .min(64)
+    .default(1024 * 1024),
   /** Default attempts before a task is FAILED for good. */
   max_attempts: z.number().int().min(1).max(100).default(3),
   /** Default per-task timeout when the skill declares none. */

@@ -99,7 +99,9 @@ crm = false
   });
 
   it('names the file, the key and what was expected for a wrong type', () => {
-    const error = catchConfigError(() => load('[workers]\ncoder_count = "three"\n[dashboard]\nport = 70000\n'));
+    const error = catchConfigError(() =>
+      load('[workers]\ncoder_count = "three"\n[dashboard]\nport = 70000\n'),
+    );
     expect(error.code).toBe('CONFIG_INVALID');
     expect(error.file).toBe(home!.config);
     expect(error.issues.map((issue) => issue.key)).toEqual(['workers.coder_count', 'dashboard.port']);

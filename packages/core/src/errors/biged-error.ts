@@ -23,6 +23,7 @@ export interface BigedErrorOptions {
  * which checks a `Symbol.for` marker instead.
  */
 export class BigedError extends Error {
+  // biome-ignore lint/correctness/noUnusedPrivateClassMembers: read through Symbol.for() by isInstance
   private readonly [symbol] = true;
 
   /** Stable code: see the subclasses for the codes they use. */
@@ -56,6 +57,11 @@ export class BigedError extends Error {
 
   /** A plain JSON shape for `--json` output, logs and HTTP bodies. */
   toJSON(): { name: string; code: string; message: string; hint?: string } {
-    return { name: this.name, code: this.code, message: this.message, ...(this.hint ? { hint: this.hint } : {}) };
+    return {
+      name: this.name,
+      code: this.code,
+      message: this.message,
+      ...(this.hint ? { hint: this.hint } : {}),
+    };
   }
 }

@@ -19,6 +19,7 @@ export interface ConfigIssue {
  * Codes: `CONFIG_NOT_FOUND`, `CONFIG_PARSE_FAILED`, `CONFIG_INVALID`.
  */
 export class ConfigError extends BigedError {
+  // biome-ignore lint/correctness/noUnusedPrivateClassMembers: read through Symbol.for() by isInstance
   private readonly [symbol] = true;
   /** The file that was being loaded. */
   readonly file: string;
@@ -34,7 +35,10 @@ export class ConfigError extends BigedError {
   }) {
     const issues = options.issues ?? [];
     const detail = issues
-      .map((issue) => `  - ${issue.key || '(file)'}: expected ${issue.expected}${issue.received ? `, got ${issue.received}` : ''}`)
+      .map(
+        (issue) =>
+          `  - ${issue.key || '(file)'}: expected ${issue.expected}${issue.received ? `, got ${issue.received}` : ''}`,
+      )
       .join('\n');
     super({
       name,

@@ -9,6 +9,7 @@ const symbol = Symbol.for(marker);
  * Codes: `PAYLOAD_INVALID_JSON`, `PAYLOAD_TOO_LARGE`, `PAYLOAD_NOT_OBJECT`, `PAYLOAD_SCHEMA_MISMATCH`.
  */
 export class PayloadError extends BigedError {
+  // biome-ignore lint/correctness/noUnusedPrivateClassMembers: read through Symbol.for() by isInstance
   private readonly [symbol] = true;
   /** The skill the payload was meant for, when known. */
   readonly skill: string | undefined;

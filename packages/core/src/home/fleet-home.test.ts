@@ -8,6 +8,7 @@ describe('resolveHome', () => {
     expect(resolveHome({ home: 'rel/home', env: { BIGED_HOME: '/env' } })).toBe(path.resolve('rel/home'));
     expect(resolveHome({ env: { BIGED_HOME: '/env/home' } })).toBe('/env/home');
     expect(resolveHome({ env: {} })).toBe(path.join(homedir(), '.biged'));
+    expect(resolveHome({ home: '', env: { BIGED_HOME: '' } })).toBe(path.join(homedir(), '.biged'));
   });
 
   it('lays out the home as the design says', () => {

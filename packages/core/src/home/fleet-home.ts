@@ -9,9 +9,10 @@ export interface ResolveHomeOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-/** The fleet home: `--home`, else `BIGED_HOME`, else `~/.biged`. Always absolute. */
+/** The fleet home: `--home`, else `BIGED_HOME`, else `~/.biged` (empty values count as unset). Always absolute. */
 export function resolveHome({ home, env = process.env }: ResolveHomeOptions = {}): string {
-  const chosen = home ?? env.BIGED_HOME ?? path.join(homedir(), '.biged');
+  // An empty --home or BIGED_HOME counts as unset (it would otherwise resolve to the cwd).
+  const chosen = home || env.BIGED_HOME || path.join(homedir(), '.biged');
   return path.resolve(chosen);
 }
 

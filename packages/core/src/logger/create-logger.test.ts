@@ -15,7 +15,10 @@ describe('createLogger', () => {
     log.child({ skill: 'code_index' }).warn('slow');
     log.trace('dropped below level');
     log.flush();
-    const lines = readFileSync(path.join(home.logs, 'coder_1.log'), 'utf8').trim().split('\n').map((line) => JSON.parse(line));
+    const lines = readFileSync(path.join(home.logs, 'coder_1.log'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
     expect(lines).toHaveLength(2);
     expect(lines[0]).toMatchObject({ role: 'coder_1', msg: 'claimed task', taskId: 7, level: 30 });
     expect(lines[1]).toMatchObject({ skill: 'code_index', msg: 'slow', level: 40 });

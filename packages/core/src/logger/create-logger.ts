@@ -31,7 +31,8 @@ type PinoLike = pino.Logger;
 
 function wrap(instance: PinoLike): Logger {
   const at =
-    (level: 'trace' | 'debug' | 'info' | 'warn' | 'error') => (message: string, fields?: Record<string, unknown>) =>
+    (level: 'trace' | 'debug' | 'info' | 'warn' | 'error') =>
+    (message: string, fields?: Record<string, unknown>) =>
       fields ? instance[level](fields, message) : instance[level](message);
   return {
     trace: at('trace'),
@@ -53,7 +54,10 @@ export function createLogger({ logsDir, role, level = 'info', stderr = false }: 
   const streams: pino.StreamEntry[] = [];
   if (logsDir) {
     mkdirSync(logsDir, { recursive: true });
-    streams.push({ level, stream: pino.destination({ dest: path.join(logsDir, `${role}.log`), sync: true }) });
+    streams.push({
+      level,
+      stream: pino.destination({ dest: path.join(logsDir, `${role}.log`), sync: true }),
+    });
   }
   if (stderr || !logsDir) streams.push({ level, stream: pino.destination({ dest: 2, sync: true }) });
   const instance = pino(

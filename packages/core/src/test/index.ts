@@ -1,2 +1,2 @@
-export { createTempHome } from './temp-home';
 export type { TempHome } from './temp-home';
+export { createTempHome } from './temp-home';

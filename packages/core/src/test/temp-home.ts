@@ -10,7 +10,13 @@ export interface TempHome extends FleetPaths {
 }
 
 /** Creates an empty fleet home in the OS temp dir, optionally with a fleet.toml. */
-export function createTempHome({ fleetToml, prefix = 'biged-test-' }: { fleetToml?: string; prefix?: string } = {}): TempHome {
+export function createTempHome({
+  fleetToml,
+  prefix = 'biged-test-',
+}: {
+  fleetToml?: string;
+  prefix?: string;
+} = {}): TempHome {
   const home = mkdtempSync(path.join(tmpdir(), prefix));
   const paths = fleetPaths(home);
   if (fleetToml !== undefined) writeFileSync(paths.config, fleetToml);
