@@ -1,0 +1,58 @@
+import { TASK_COLUMNS } from './task-row';
+
+// NOTE: packages/queue/README.md ("How claim works") explains this statement; keep both in sync.
+
+/** Which variant of the claim statement to build. */
+export interface ClaimSqlShape {
+  /** The claim is limited to `@skills` (a JSON array of skill names). */
+  skills: boolean;
+  /** Unassigned tasks of `@preferred` (a JSON array) go before the rest. */
+  preferred: boolean;
+}
+
+/**
+ * The best unassigned PENDING task among a JSON list of skills: one seek per skill on
+ * `tasks_skill_claim_idx (status, skill, priority DESC, id)`, then the best of those few rows. Its cost
+ * does not depend on how many tasks of other skills wait.
+ */
+function bestOfSkills(parameter: string, rank: number): string {
+  return `SELECT id, ${rank} AS claim_rank FROM tasks WHERE id IN (
+        SELECT (SELECT candidate.id FROM tasks AS candidate
+                WHERE candidate.status = 'PENDING' AND candidate.skill = wanted.value
+                  AND candidate.assigned_to IS NULL
+                ORDER BY candidate.priority DESC, candidate.id ASC LIMIT 1)
+        FROM json_each(${parameter}) AS wanted)
+      ORDER BY priority DESC, id ASC LIMIT 1`;
+}
+
+/**
+ * Builds the single-statement atomic claim. Parameters: `@agent`, `@now` (epoch ms), and `@skills` /
+ * `@preferred` (JSON arrays) when the shape has them.
+ *
+ * The inner SELECT ranks at most three candidates, each found by its own LIMIT 1 index lookup:
+ * rank 0 the best task assigned to this agent, rank 1 the best unassigned task of a preferred skill,
+ * rank 2 the best unassigned task of any (allowed) skill. Without a skill list, rank 2 walks
+ * `tasks_claim_idx (status, priority DESC, id)` in order and stops at the first unassigned row.
+ * `AND status = 'PENDING'` on the UPDATE re-checks the row, so the statement never returns a task
+ * it did not move to RUNNING.
+ */
+export function buildClaimSql(shape: ClaimSqlShape): string {
+  const skillFilter = shape.skills ? `AND skill IN (SELECT value FROM json_each(@skills))` : '';
+  const assigned = `SELECT id, 0 AS claim_rank FROM tasks
+      WHERE assigned_to = @agent AND status = 'PENDING' ${skillFilter}
+      ORDER BY priority DESC, id ASC LIMIT 1`;
+  const anyTask = shape.skills
+    ? bestOfSkills('@skills', 2)
+    : `SELECT id, 2 AS claim_rank FROM tasks
+      WHERE status = 'PENDING' AND assigned_to IS NULL
+      ORDER BY priority DESC, id ASC LIMIT 1`;
+  const candidates = [assigned, ...(shape.preferred ? [bestOfSkills('@preferred', 1)] : []), anyTask]
+    .map((candidate) => `SELECT * FROM (${candidate})`)
+    .join('\n    UNION ALL ');
+  return `UPDATE tasks
+  SET status = 'RUNNING', claimed_by = @agent, claimed_at = @now, heartbeat_at = @now,
+      attempts = attempts + 1
+  WHERE id = (SELECT id FROM (${candidates}) ORDER BY claim_rank ASC LIMIT 1)
+    AND status = 'PENDING'
+  RETURNING ${TASK_COLUMNS}`;
+}

@@ -1,0 +1,2 @@
+export type { QueueErrorCode, QueueErrorOptions } from './queue-error';
+export { QueueError } from './queue-error';

@@ -1,0 +1,65 @@
+import { BigedError } from '@biged/core';
+
+const name = 'QueueError';
+const marker = `biged.error.${name}`;
+const symbol = Symbol.for(marker);
+
+/**
+ * Stable codes a {@link QueueError} carries.
+ * - `QUEUE_TASK_NOT_FOUND`: no task with that id (`taskId` is set).
+ * - `QUEUE_INVALID_PRIORITY`: priority is not a whole number from 1 to 10.
+ * - `QUEUE_INVALID_SKILL`: the skill name does not match `/^[a-z][a-z0-9_.-]*$/`.
+ * - `QUEUE_INVALID_ARGUMENT`: another option is out of range (max attempts, timeout, limit, ttl).
+ * - `QUEUE_INVALID_TRANSITION`: the task's status does not allow the change (e.g. cancelling a DONE task).
+ * - `QUEUE_DB_LOCKED`: another connection held the write lock longer than `busyTimeoutMs`; nothing was written.
+ * - `QUEUE_DB_CORRUPT`: the database file is not SQLite or is damaged (`file` is set); it was not modified.
+ * - `QUEUE_DB_OPEN_FAILED`: the file could not be opened or migrated (`file` is set).
+ */
+export type QueueErrorCode =
+  | 'QUEUE_TASK_NOT_FOUND'
+  | 'QUEUE_INVALID_PRIORITY'
+  | 'QUEUE_INVALID_SKILL'
+  | 'QUEUE_INVALID_ARGUMENT'
+  | 'QUEUE_INVALID_TRANSITION'
+  | 'QUEUE_DB_LOCKED'
+  | 'QUEUE_DB_CORRUPT'
+  | 'QUEUE_DB_OPEN_FAILED';
+
+/** Options of the {@link QueueError} constructor. */
+export interface QueueErrorOptions {
+  /** The stable code. */
+  code: QueueErrorCode;
+  /** What went wrong, for a human. */
+  message: string;
+  /** The task concerned, if any. */
+  taskId?: number;
+  /** The database file concerned, if any. */
+  file?: string;
+  /** The underlying error (e.g. the better-sqlite3 `SqliteError`). */
+  cause?: unknown;
+  /** A short "try ..." hint for the operator. */
+  hint?: string;
+}
+
+/** An error raised by @biged/queue. Check with `QueueError.isInstance(error)`, then switch on `code`. */
+export class QueueError extends BigedError {
+  // biome-ignore lint/correctness/noUnusedPrivateClassMembers: read through Symbol.for() by isInstance
+  private readonly [symbol] = true;
+  /** The stable code; see {@link QueueErrorCode}. */
+  declare readonly code: QueueErrorCode;
+  /** The task concerned, when the error is about one task. */
+  readonly taskId: number | undefined;
+  /** The database file, when the error is about the file. */
+  readonly file: string | undefined;
+
+  constructor({ taskId, file, ...options }: QueueErrorOptions) {
+    super({ name, ...options });
+    this.taskId = taskId;
+    this.file = file;
+  }
+
+  /** True when `error` is a QueueError from any copy of @biged/queue. */
+  static override isInstance(error: unknown): error is QueueError {
+    return BigedError.hasMarker(error, marker);
+  }
+}

@@ -1,0 +1,8 @@
+// Unstable helpers for sibling packages, tests and benchmarks. Not part of the public API.
+
+export type { ClaimSqlShape } from '../claim-sql';
+export { buildClaimSql } from '../claim-sql';
+export { MIGRATIONS_TABLE, migrationsFolder } from '../open-database';
+export { getQueueDatabase } from '../queue-database';
+export type { AgentRow, LockRow, TaskRow } from '../schema';
+export { agents, locks, tasks } from '../schema';

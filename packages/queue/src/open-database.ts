@@ -1,0 +1,143 @@
+import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
+import { drizzle } from 'drizzle-orm/better-sqlite3';
+import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
+import { readMigrationFiles } from 'drizzle-orm/migrator';
+import { type BusyRetry, corruptError, createBusyRetry, isCorruptError } from './busy-retry';
+import { QueueError } from './errors/queue-error';
+import * as schema from './schema';
+
+/** The table Drizzle's migrator records applied migrations in (not Drizzle's default name). */
+export const MIGRATIONS_TABLE = '__biged_queue_migrations';
+
+const SQLITE_HEADER = 'SQLite format 3\0';
+
+/** The database handle and helpers `createQueue` builds on. */
+export interface OpenedDatabase {
+  /** The better-sqlite3 connection (busy_timeout 0: contention is handled by `retry`). */
+  sqlite: Database.Database;
+  /** Drizzle over the same connection, for the non-hot queries. */
+  orm: ReturnType<typeof drizzle<typeof schema>>;
+  /** Retries an operation on SQLITE_BUSY; see `createBusyRetry`. */
+  retry: BusyRetry;
+}
+
+/**
+ * The shipped migrations folder. This file sits directly in `src/` (vitest) and is bundled into a chunk
+ * directly in `dist/`, so `../drizzle` is the package's `drizzle/` folder in both cases.
+ */
+export function migrationsFolder(): string {
+  const candidates = [new URL('../drizzle', import.meta.url), new URL('../../drizzle', import.meta.url)];
+  for (const candidate of candidates) {
+    const folder = fileURLToPath(candidate);
+    if (existsSync(path.join(folder, 'meta', '_journal.json'))) return folder;
+  }
+  return fileURLToPath(candidates[0]!);
+}
+
+/**
+ * Opens (creating if needed) the queue database: checks the file really is SQLite before SQLite touches
+ * it, sets WAL + synchronous=NORMAL + foreign keys, and applies pending migrations with Drizzle's migrator.
+ * Throws `QueueError` with `QUEUE_DB_CORRUPT`, `QUEUE_DB_LOCKED` or `QUEUE_DB_OPEN_FAILED`.
+ */
+export function openDatabase({
+  file,
+  busyTimeoutMs,
+}: {
+  file: string;
+  busyTimeoutMs: number;
+}): OpenedDatabase {
+  const inMemory = file === ':memory:' || file === '';
+  if (!inMemory) assertSqliteHeader(file);
+
+  let sqlite: Database.Database;
+  try {
+    // timeout 0: SQLite's busy handler never sleeps; `retry` below does the waiting (see busy-retry.ts).
+    sqlite = new Database(file, { timeout: 0 });
+  } catch (error) {
+    if (isCorruptError(error)) throw corruptError(file, error);
+    throw openFailed(file, error);
+  }
+  const retry = createBusyRetry({ file, timeoutMs: busyTimeoutMs });
+  try {
+    retry(() => {
+      // Reading the schema first fails with SQLITE_NOTADB / SQLITE_CORRUPT before any write is attempted.
+      sqlite.prepare('SELECT count(*) FROM sqlite_master').get();
+      if (!inMemory && sqlite.pragma('journal_mode', { simple: true }) !== 'wal') {
+        sqlite.pragma('journal_mode = WAL');
+      }
+    });
+    sqlite.pragma('synchronous = NORMAL');
+    sqlite.pragma('foreign_keys = ON');
+    const orm = drizzle({ client: sqlite, schema });
+    applyMigrations(sqlite, orm, retry);
+    return { sqlite, orm, retry };
+  } catch (error) {
+    sqlite.close();
+    if (QueueError.isInstance(error)) throw error;
+    if (isCorruptError(error)) throw corruptError(file, error);
+    throw openFailed(file, error);
+  }
+}
+
+function applyMigrations(sqlite: Database.Database, orm: OpenedDatabase['orm'], retry: BusyRetry): void {
+  const folder = migrationsFolder();
+  const migrations = readMigrationFiles({ migrationsFolder: folder });
+  const latest = Math.max(0, ...migrations.map((migration) => migration.folderMillis));
+  const appliedUpTo = (): number => {
+    const table = sqlite
+      .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?")
+      .get(MIGRATIONS_TABLE);
+    if (!table) return 0;
+    const row = sqlite.prepare(`SELECT max(created_at) AS latest FROM "${MIGRATIONS_TABLE}"`).get() as {
+      latest: number | null;
+    };
+    return Number(row.latest ?? 0);
+  };
+  retry(() => {
+    if (appliedUpTo() >= latest) return;
+    try {
+      migrate(orm, { migrationsFolder: folder, migrationsTable: MIGRATIONS_TABLE });
+    } catch (error) {
+      // Several processes may open a fresh file at once. Drizzle's migrator reads the applied list before
+      // its (deferred) BEGIN, so the loser fails with SQLITE_BUSY (retried) or "table already exists"
+      // once the winner has committed; either way the schema is now current.
+      if (appliedUpTo() >= latest) return;
+      throw error;
+    }
+  });
+}
+
+/** Refuses a non-empty file that does not start with the SQLite header, before SQLite opens it. */
+function assertSqliteHeader(file: string): void {
+  let size: number;
+  try {
+    size = statSync(file).size;
+  } catch {
+    return; // missing: SQLite creates it (or reports why it cannot)
+  }
+  if (size === 0) return; // an empty file is an empty database
+  const header = Buffer.alloc(SQLITE_HEADER.length);
+  let descriptor: number | undefined;
+  try {
+    descriptor = openSync(file, 'r');
+    readSync(descriptor, header, 0, header.length, 0);
+  } catch (error) {
+    throw openFailed(file, error);
+  } finally {
+    if (descriptor !== undefined) closeSync(descriptor);
+  }
+  if (header.toString('latin1') !== SQLITE_HEADER) throw corruptError(file);
+}
+
+function openFailed(file: string, cause: unknown): QueueError {
+  return new QueueError({
+    code: 'QUEUE_DB_OPEN_FAILED',
+    file,
+    cause,
+    message: `could not open the queue database ${file}: ${(cause as Error)?.message ?? String(cause)}`,
+    hint: 'check that the directory exists and is writable (biged init creates the fleet home)',
+  });
+}

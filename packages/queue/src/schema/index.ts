@@ -1,0 +1,6 @@
+export type { AgentRow } from './agents';
+export { agents } from './agents';
+export type { LockRow } from './locks';
+export { locks } from './locks';
+export type { TaskRow } from './tasks';
+export { tasks } from './tasks';

@@ -1,0 +1,279 @@
+import type { Agent, AgentStatus, Task, TaskStatus } from '@biged/core';
+
+/** Options of `createQueue`. */
+export interface CreateQueueOptions {
+  /** The SQLite file (created if missing), e.g. `<home>/fleet.db`, or `':memory:'` for tests. */
+  file: string;
+  /** Largest accepted payload, in bytes of UTF-8 JSON. Default 1 MiB (`DEFAULT_MAX_PAYLOAD_BYTES`). */
+  maxPayloadBytes?: number;
+  /** `maxAttempts` of tasks enqueued without one. Default 3. */
+  defaultMaxAttempts?: number;
+  /** `timeoutMs` of tasks enqueued without one. Default 600000 (10 minutes). */
+  defaultTimeoutMs?: number;
+  /**
+   * How long a call waits for another connection's write lock before it throws `QUEUE_DB_LOCKED`.
+   * The queue retries with short jittered sleeps itself (SQLite's own busy_timeout is 0). Default 10000.
+   */
+  busyTimeoutMs?: number;
+  /** Host recorded for agents registered without one. Default `os.hostname()`. */
+  host?: string;
+  /** Wall clock in epoch milliseconds, for timestamps and lock expiry. Default `Date.now` (fake timers apply). */
+  clock?: () => number;
+}
+
+/** What `enqueue` takes. */
+export interface EnqueueRequest {
+  /** Skill name: lowercase, starting with a letter, then `a-z 0-9 _ . -`. */
+  skill: string;
+  /** A JSON object, or JSON text of one. Checked by core's `parsePayload`; nothing is stored when it fails. */
+  payload: Record<string, unknown> | string;
+  /** 1 (lowest) to 10 (most urgent). Default 5. */
+  priority?: number;
+  /** Only this agent may claim the task. Default: any agent. */
+  assignedTo?: string | null;
+  /** Attempts before the task fails for good. Default `defaultMaxAttempts` (3). */
+  maxAttempts?: number;
+  /** Milliseconds the skill may run. Default `defaultTimeoutMs` (600000). */
+  timeoutMs?: number;
+  /** The task that spawned this one. Must exist. Default none. */
+  parentId?: number | null;
+  /** When a task with this key exists, it is returned and nothing is inserted. Default none. */
+  idempotencyKey?: string | null;
+}
+
+/** Which tasks a claim may take, besides the agent. */
+export interface ClaimOptions {
+  /** Only tasks of these skills (the skills the worker can run). Default: any skill. Empty: none. */
+  skills?: readonly string[];
+  /** Role affinity: among unassigned tasks, these skills go first. Default: none. */
+  preferredSkills?: readonly string[];
+}
+
+/** What `claim` takes. */
+export interface ClaimRequest extends ClaimOptions {
+  /** The claiming agent; tasks assigned to it come first, tasks assigned to others are skipped. */
+  agent: string;
+}
+
+/** Options of `fail`. */
+export interface FailOptions {
+  /** Put the task back to PENDING when attempts remain. Default true. */
+  retry?: boolean;
+}
+
+/** What `heartbeat` reports. */
+export interface HeartbeatResult {
+  /** The task was cancelled: stop working on it. */
+  cancelled: boolean;
+  /** The task is no longer this agent's RUNNING task (cancelled, recovered, finished or missing). */
+  lost: boolean;
+}
+
+/** What `completeAndClaim` returns. */
+export interface CompleteAndClaimResult {
+  /** Whether the finished task was recorded DONE (false when it was no longer this agent's). */
+  completed: boolean;
+  /** The next task, already claimed, if one was waiting. */
+  next: Task | undefined;
+}
+
+/** What `failAndClaim` returns. */
+export interface FailAndClaimResult {
+  /** The failed task after the change (PENDING again or FAILED); undefined when it was not this agent's. */
+  failed: Task | undefined;
+  /** The next task, already claimed, if one was waiting. */
+  next: Task | undefined;
+}
+
+/** Options of `list`. */
+export interface ListTasksOptions {
+  /** Only tasks in this status. Default: all. */
+  status?: TaskStatus;
+  /** Only tasks of this skill. Default: all. */
+  skill?: string;
+  /** At most this many, newest first. Default 50, at most 10000. */
+  limit?: number;
+}
+
+/** Tasks moved by `requeueAgentTasks` or `recoverStale`. */
+export interface RecoveryResult {
+  /** Ids put back to PENDING. */
+  requeued: number[];
+  /** Ids marked FAILED because they had used all their attempts. */
+  failed: number[];
+}
+
+/** Options of `recoverStale`. */
+export interface RecoverStaleOptions {
+  /** RUNNING tasks whose last heartbeat is older than this many milliseconds are recovered. */
+  olderThanMs: number;
+  /** The current time (epoch ms or Date). Default: the queue's clock. */
+  now?: number | Date;
+}
+
+/** What `registerAgent` takes. */
+export interface RegisterAgentRequest {
+  /** Unique agent name, e.g. `coder_2`. */
+  name: string;
+  /** Role, e.g. `coder`. */
+  role: string;
+  /** Process id of the worker. */
+  pid: number | null;
+  /** Host name. Default the queue's `host` option. */
+  host?: string;
+  /** Initial status. Default `STARTING`. */
+  status?: AgentStatus;
+  /** Count this registration as a restart (respawn after a crash). Default false. */
+  incrementRestarts?: boolean;
+}
+
+/** What `agentHeartbeat` records. */
+export interface AgentHeartbeatRequest {
+  /** The agent's status now. */
+  status: AgentStatus;
+  /** The task it is running, or null. */
+  currentTaskId: number | null;
+  /** Its process id, when it changed. Default: unchanged. */
+  pid?: number | null;
+}
+
+/** A named lock. */
+export interface Lock {
+  /** Lock name, e.g. `training`. */
+  name: string;
+  /** Who holds it. */
+  owner: string;
+  /** When it was first taken by this owner (ISO 8601). */
+  acquiredAt: string;
+  /** When it frees itself (ISO 8601), or null for never. */
+  expiresAt: string | null;
+}
+
+/** Options of `waitForTask`. */
+export interface WaitForTaskOptions {
+  /** Stops waiting; the promise rejects with the signal's reason. */
+  signal?: AbortSignal;
+  /** First poll interval in ms; it grows by half each poll. Default 25. */
+  pollMs?: number;
+  /** Longest poll interval in ms. Default 500. */
+  maxPollMs?: number;
+}
+
+/**
+ * The durable task queue: tasks, agents and locks in one SQLite file shared by every worker process.
+ * All methods except `waitForTask` are synchronous (better-sqlite3). Writes run in `BEGIN IMMEDIATE`
+ * transactions and wait at most `busyTimeoutMs` for the write lock (then `QUEUE_DB_LOCKED`).
+ */
+export interface TaskQueue {
+  /** The database file this queue was opened on. */
+  readonly file: string;
+
+  /**
+   * Adds a PENDING task and returns it. With an `idempotencyKey` that already exists, returns that
+   * task instead. Throws `PayloadError` (bad payload) or `QueueError` (`QUEUE_INVALID_PRIORITY`,
+   * `QUEUE_INVALID_SKILL`, `QUEUE_INVALID_ARGUMENT`, `QUEUE_TASK_NOT_FOUND` for a missing parent).
+   */
+  enqueue(request: EnqueueRequest): Task;
+
+  /**
+   * Atomically claims the next task for `agent` (status RUNNING, attempts + 1) and returns it, or
+   * undefined when nothing claimable waits. Order: assigned to this agent, then preferred skills,
+   * then priority (high first), then age (oldest first).
+   */
+  claim(request: ClaimRequest): Task | undefined;
+
+  /** Records that `agent` still works on the task; tells it whether it was cancelled or lost. */
+  heartbeat(taskId: number, agent: string): HeartbeatResult;
+
+  /** Marks the agent's RUNNING task DONE with `result` (JSON-serialised). False when it is not the agent's. */
+  complete(taskId: number, agent: string, result?: unknown): boolean;
+
+  /**
+   * Records a failure of the agent's RUNNING task: back to PENDING while attempts remain and `retry`
+   * is true, else FAILED. Returns the task after the change, or undefined when it is not the agent's.
+   */
+  fail(taskId: number, agent: string, error: string, options?: FailOptions): Task | undefined;
+
+  /** `complete` then `claim` for the same agent, in one write transaction. */
+  completeAndClaim(
+    taskId: number,
+    agent: string,
+    result: unknown,
+    claim?: ClaimOptions,
+  ): CompleteAndClaimResult;
+
+  /** `fail` then `claim` for the same agent, in one write transaction. */
+  failAndClaim(
+    taskId: number,
+    agent: string,
+    error: string,
+    claim?: ClaimOptions,
+    options?: FailOptions,
+  ): FailAndClaimResult;
+
+  /**
+   * Cancels a PENDING, RUNNING or WAITING_HUMAN task and returns it. A RUNNING task's worker learns it
+   * from its next heartbeat. Throws `QUEUE_TASK_NOT_FOUND` or `QUEUE_INVALID_TRANSITION` (already finished).
+   */
+  cancel(taskId: number): Task;
+
+  /** The task, or undefined. */
+  get(taskId: number): Task | undefined;
+
+  /** The task; throws `QUEUE_TASK_NOT_FOUND`. */
+  getOrThrow(taskId: number): Task;
+
+  /** Tasks, newest first. */
+  list(options?: ListTasksOptions): Task[];
+
+  /** How many tasks are in each status (every status present, 0 when none). */
+  counts(): Record<TaskStatus, number>;
+
+  /**
+   * Returns a dead agent's RUNNING tasks to PENDING, or FAILED (`worker died; max attempts reached`)
+   * when they have used all their attempts.
+   */
+  requeueAgentTasks(agent: string): RecoveryResult;
+
+  /** The same for RUNNING tasks whose last heartbeat is older than `olderThanMs`. */
+  recoverStale(options: RecoverStaleOptions): RecoveryResult;
+
+  /**
+   * Creates or updates an agent (keeping its restart count, plus one with `incrementRestarts`); sets its
+   * start and heartbeat times to now and clears its current task.
+   */
+  registerAgent(request: RegisterAgentRequest): Agent;
+
+  /** Records an agent's heartbeat. False when the agent is not registered. */
+  agentHeartbeat(name: string, request: AgentHeartbeatRequest): boolean;
+
+  /** Sets an agent's status. False when the agent is not registered. */
+  setAgentStatus(name: string, status: AgentStatus): boolean;
+
+  /** Every registered agent, by name. */
+  listAgents(): Agent[];
+
+  /**
+   * Takes the named lock for `ttlMs` milliseconds (`Infinity`: no expiry). Succeeds when the lock is free,
+   * expired, or already held by `owner` (then the expiry is extended).
+   */
+  acquireLock(name: string, owner: string, ttlMs: number): boolean;
+
+  /** Releases the lock if `owner` holds it; without `owner`, releases it whoever holds it. */
+  releaseLock(name: string, owner?: string): boolean;
+
+  /** The lock if it is held and not expired. */
+  getLock(name: string): Lock | undefined;
+
+  /** Every held, unexpired lock, by name. */
+  listLocks(): Lock[];
+
+  /**
+   * Resolves with the task once it is DONE, FAILED or CANCELLED. Polls with a growing interval
+   * (25 ms up to 500 ms by default). Rejects with `QUEUE_TASK_NOT_FOUND` or the signal's reason.
+   */
+  waitForTask(taskId: number, options?: WaitForTaskOptions): Promise<Task>;
+
+  /** Closes the connection. Further calls throw; calling it twice is harmless. */
+  close(): void;
+}
