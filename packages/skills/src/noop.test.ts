@@ -1,0 +1,18 @@
+import { runSkill } from '@biged/skill-sdk';
+import { describe, expect, it } from 'vitest';
+import { builtinSkills } from './index';
+import { noop } from './noop';
+
+describe('noop', () => {
+  it('echoes its payload', async () => {
+    expect((await runSkill(noop, { echo: { n: [1, 2] } })).result).toEqual({ ok: true, echo: { n: [1, 2] } });
+    expect((await runSkill(noop, {})).result).toEqual({ ok: true, echo: undefined });
+  });
+});
+
+describe('builtinSkills', () => {
+  it('lists every built-in skill once, as v1 skills', () => {
+    expect(builtinSkills.map((skill) => skill.name)).toEqual(['code_index', 'knowledge_search', 'noop']);
+    expect(builtinSkills.every((skill) => skill.specificationVersion === 'v1')).toBe(true);
+  });
+});
