@@ -1,0 +1,36 @@
+import { BigedError } from '@biged/core';
+
+const name = 'FleetError';
+const marker = `biged.error.${name}`;
+const symbol = Symbol.for(marker);
+
+/** Codes a FleetError carries. */
+export type FleetErrorCode =
+  | 'FLEET_ALREADY_RUNNING'
+  | 'FLEET_START_FAILED'
+  | 'FLEET_START_TIMEOUT'
+  | 'FLEET_STOP_TIMEOUT'
+  | 'FLEET_NO_WORKERS';
+
+/** The supervisor could not start, stop or find its workers. */
+export class FleetError extends BigedError {
+  // biome-ignore lint/correctness/noUnusedPrivateClassMembers: read through Symbol.for() by isInstance
+  private readonly [symbol] = true;
+  /** The supervisor's pid, when one is involved. */
+  readonly pid: number | undefined;
+
+  constructor(options: {
+    code: FleetErrorCode;
+    message: string;
+    pid?: number;
+    cause?: unknown;
+    hint?: string;
+  }) {
+    super({ name, ...options });
+    this.pid = options.pid;
+  }
+
+  static override isInstance(error: unknown): error is FleetError {
+    return BigedError.hasMarker(error, marker);
+  }
+}

@@ -1,0 +1,17 @@
+export type { StartDetachedOptions, StopSupervisorOptions } from './detach';
+export { startDetached, stopSupervisor, supervisorOutputFile } from './detach';
+export type { FleetErrorCode } from './errors/fleet-error';
+export { FleetError } from './errors/fleet-error';
+export type { LoadFleetSkillsOptions } from './load-fleet-skills';
+export { loadFleetSkills } from './load-fleet-skills';
+export type { RunSupervisorOptions } from './run-supervisor';
+export { runSupervisor } from './run-supervisor';
+export type { FleetSnapshot } from './status-file';
+export { renderStatusMarkdown, writeStatusMarkdown } from './status-file';
+export type { CreateSupervisorOptions, Supervisor, SupervisorEventMap } from './supervisor';
+export { createSupervisor, defaultWorkerEntry } from './supervisor';
+export type { SupervisorState } from './supervisor-state';
+export { isProcessAlive, readSupervisorState, supervisorStatePath } from './supervisor-state';
+export { VERSION } from './version';
+export type { RunWorkerOptions, WorkerHandle } from './worker';
+export { runWorker } from './worker';
