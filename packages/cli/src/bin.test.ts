@@ -1,0 +1,115 @@
+import { execFile } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
+import { promisify } from 'node:util';
+import { createTempHome, type TempHome } from '@biged/core/test';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const exec = promisify(execFile);
+const bin = new URL('../dist/bin.js', import.meta.url).pathname;
+
+/** Runs the built binary; resolves with its exit code and output whatever the code. */
+const biged = async (args: string[]) => {
+  try {
+    const { stdout, stderr } = await exec(process.execPath, [bin, ...args], {
+      env: { ...process.env, BIGED_HOME: '' },
+    });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failure = error as { code: number; stdout: string; stderr: string };
+    return { code: failure.code, stdout: failure.stdout, stderr: failure.stderr };
+  }
+};
+
+const isAlive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+// The published binary, as a user runs it. `turbo test` builds first; alone, run `npx tsup` before.
+describe('the built biged binary', () => {
+  it('exists, is executable and starts with a shebang', () => {
+    expect(existsSync(bin), `${bin} is missing: build with \`npx tsup\` in packages/cli`).toBe(true);
+    expect(statSync(bin).mode & 0o111).not.toBe(0);
+  });
+
+  it('prints help and initialises a home when run directly', async () => {
+    const help = await biged(['--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('Usage: biged');
+    const home = createTempHome();
+    try {
+      // Run through the shebang, as a shell would.
+      const { stdout } = await exec(bin, ['init', '--home', home.home], {
+        env: { ...process.env, BIGED_HOME: '' },
+      });
+      expect(stdout).toContain(`fleet home ready at ${home.home}`);
+      expect(existsSync(home.db)).toBe(true);
+    } finally {
+      home.cleanup();
+    }
+  });
+
+  it('exits with the documented codes', async () => {
+    const sentence = await biged(['task', 'index everything', '--home', '/nonexistent']);
+    expect(sentence.code).toBe(2);
+    expect(sentence.stderr).toContain('natural-language');
+    const usage = await biged(['nope']);
+    expect(usage.code).toBe(2);
+  });
+});
+
+describe('the fleet lifecycle through the built binary', () => {
+  let home: TempHome | undefined;
+  afterAll(async () => {
+    if (!home) return;
+    await biged(['down', '--home', home.home]);
+    home.cleanup();
+  });
+
+  it('up --detach returns once ready, dispatch --wait runs a task, down returns once all exited', async () => {
+    home = createTempHome({ fleetToml: '[workers]\nroles = ["researcher"]\n' });
+    const at = ['--home', home.home];
+    expect((await biged(['init', ...at])).code).toBe(0);
+
+    const up = await biged(['up', '--detach', '--json', ...at]);
+    expect(up.code, up.stderr).toBe(0);
+    const { pid, already_running } = JSON.parse(up.stdout) as { pid: number; already_running: boolean };
+    expect(already_running).toBe(false);
+
+    // Ready means ready: status right after `up --detach` shows the running supervisor and its agent.
+    const status = JSON.parse((await biged(['status', '--json', ...at])).stdout) as {
+      supervisor: { running: boolean; ready: boolean; pid: number; workers: { name: string; pid: number }[] };
+      agents: { name: string; status: string }[];
+    };
+    expect(status.supervisor).toMatchObject({ running: true, ready: true, pid });
+    expect(status.agents.map((agent) => agent.name)).toEqual(['researcher']);
+
+    const again = await biged(['up', '--detach', '--json', ...at]);
+    expect(JSON.parse(again.stdout)).toEqual({ pid, already_running: true });
+
+    const done = await biged([
+      'dispatch',
+      'noop',
+      '{"echo": "hi"}',
+      '--wait',
+      '--timeout',
+      '30',
+      '--json',
+      ...at,
+    ]);
+    expect(done.code, done.stderr).toBe(0);
+    expect(JSON.parse(done.stdout)).toMatchObject({ status: 'DONE', result: { ok: true, echo: 'hi' } });
+
+    const down = await biged(['down', '--json', ...at]);
+    expect(JSON.parse(down.stdout)).toEqual({ stopped: true, pid });
+    for (const fleetPid of [pid, ...status.supervisor.workers.map((worker) => worker.pid)]) {
+      expect(isAlive(fleetPid), `pid ${fleetPid} still alive after down`).toBe(false);
+    }
+    const notRunning = await biged(['down', ...at]);
+    expect(notRunning).toMatchObject({ code: 0, stdout: 'fleet is not running\n' });
+  }, 90_000);
+});

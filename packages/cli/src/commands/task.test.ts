@@ -1,0 +1,57 @@
+import type { TempHome } from '@biged/core/test';
+import { createQueue } from '@biged/queue';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { initHome, runCli } from '../test-utils';
+import { parseRawTask } from './task';
+
+describe('parseRawTask', () => {
+  it('reads the manual forms', () => {
+    expect(parseRawTask('{"skill":"knowledge_search","query":"q"}')).toEqual({
+      skill: 'knowledge_search',
+      payload: { query: 'q' },
+    });
+    expect(parseRawTask(' {"type": "noop", "payload": {"echo": "x"}} ')).toEqual({
+      skill: 'noop',
+      payload: { echo: 'x' },
+    });
+  });
+
+  it('explains plain sentences and missing skills', () => {
+    expect(() => parseRawTask('re-index all knowledge documents')).toThrow(/arrives with the conductor/);
+    expect(() => parseRawTask('{"query": "x"}')).toThrow(/needs a "skill"/);
+    expect(() => parseRawTask('{"skill": "noop", "payload": [1]}')).toThrow(/must be a JSON object/);
+  });
+});
+
+describe('biged task', () => {
+  let home: TempHome;
+  beforeEach(async () => {
+    home = await initHome();
+  });
+  afterEach(() => home.cleanup());
+
+  it('queues a raw JSON task at priority 5 by default', async () => {
+    const result = await runCli(['task', '{"skill":"code_index","path":"."}', '--json', '--home', home.home]);
+    expect(result.code).toBe(0);
+    expect(result.json()).toEqual({ id: 1, skill: 'code_index', status: 'PENDING', priority: 5 });
+    const queue = createQueue({ file: home.db });
+    expect(queue.getOrThrow(1).payload).toEqual({ path: '.' });
+    queue.close();
+  });
+
+  it('rejects a plain sentence with exit 2 and points at the JSON form', async () => {
+    const result = await runCli(['task', 're-index all knowledge documents', '--home', home.home]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('natural-language tasks are not supported yet');
+    expect(result.stderr).toContain(`try: use the JSON form`);
+  });
+
+  it('validates the payload against the skill before storing anything', async () => {
+    const result = await runCli(['task', '{"skill":"code_index"}', '--home', home.home]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('path');
+    const queue = createQueue({ file: home.db });
+    expect(queue.list()).toEqual([]);
+    queue.close();
+  });
+});

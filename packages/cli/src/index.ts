@@ -1,0 +1,11 @@
+export type { AgentJson, StatusJson } from './commands/status';
+export type { SupervisorStatus } from './commands/supervisor-status';
+export type { CliErrorCode } from './errors';
+export { CLI_ERROR_EXIT_CODES, CliError, exitCodeFor } from './errors';
+export type { ExitCode } from './exit-codes';
+export { EXIT_CODES, ISSUES_URL } from './exit-codes';
+export type { CliIO, CliIOOptions, TextSink } from './io';
+export type { TaskJson } from './output/task-json';
+export type { CreateProgramOptions } from './program';
+export { createProgram, renderError, run } from './program';
+export { VERSION } from './version';
