@@ -43,8 +43,8 @@ CREATE TABLE `tasks` (
 	CONSTRAINT "tasks_attempts_valid" CHECK("tasks"."attempts" >= 0 AND "tasks"."max_attempts" >= 1)
 );
 --> statement-breakpoint
-CREATE UNIQUE INDEX `tasks_idempotency_key_unique` ON `tasks` (`idempotency_key`);--> statement-breakpoint
-CREATE INDEX `tasks_claim_idx` ON `tasks` (`status`,"priority" DESC,`id`);--> statement-breakpoint
-CREATE INDEX `tasks_skill_claim_idx` ON `tasks` (`status`,`skill`,`assigned_to`,"priority" DESC,`id`);--> statement-breakpoint
-CREATE INDEX `tasks_assigned_idx` ON `tasks` (`assigned_to`,`status`,"priority" DESC,`id`);--> statement-breakpoint
-CREATE INDEX `tasks_claimed_by_idx` ON `tasks` (`claimed_by`,`status`);
+CREATE INDEX `tasks_pending_idx` ON `tasks` ("priority" DESC,`id`) WHERE status = 'PENDING' AND assigned_to IS NULL;--> statement-breakpoint
+CREATE INDEX `tasks_pending_skill_idx` ON `tasks` (`skill`,"priority" DESC,`id`) WHERE status = 'PENDING' AND assigned_to IS NULL;--> statement-breakpoint
+CREATE INDEX `tasks_assigned_idx` ON `tasks` (`assigned_to`,"priority" DESC,`id`) WHERE status = 'PENDING' AND assigned_to IS NOT NULL;--> statement-breakpoint
+CREATE INDEX `tasks_running_idx` ON `tasks` (`claimed_by`,`heartbeat_at`) WHERE status = 'RUNNING';--> statement-breakpoint
+CREATE UNIQUE INDEX `tasks_idempotency_key_unique` ON `tasks` (`idempotency_key`) WHERE idempotency_key IS NOT NULL;

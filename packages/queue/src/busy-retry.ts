@@ -46,7 +46,7 @@ export interface BusyRetryOptions {
   timeoutMs: number;
   /** Shortest sleep between attempts, in ms. Default 0.05. */
   minSleepMs?: number;
-  /** Longest sleep between attempts, in ms. Default 2. */
+  /** Longest sleep between attempts, in ms. Default 0.7 (measured best of 0.3-2 in `pnpm bench` with 4 workers). */
   maxSleepMs?: number;
   /** Monotonic clock in ms. Default `performance.now`. */
   now?: () => number;
@@ -69,7 +69,7 @@ export function createBusyRetry({
   file,
   timeoutMs,
   minSleepMs = 0.05,
-  maxSleepMs = 2,
+  maxSleepMs = 0.7,
   now = () => performance.now(),
 }: BusyRetryOptions): BusyRetry {
   return <T>(operation: () => T): T => {

@@ -29,9 +29,11 @@ describe('buildClaimSql', () => {
     const details = plan(shape);
     const taskAccess = details.filter((detail) => /\b(tasks|candidate)\b/.test(detail));
     expect(taskAccess.length).toBeGreaterThan(0);
-    for (const detail of taskAccess) expect(detail).toMatch(/^SEARCH (tasks|candidate) USING /);
-    // The only sorts are over the handful of candidates (one per rank, or one per listed skill).
-    expect(details.some((detail) => /^SCAN (tasks|candidate)\b/.test(detail))).toBe(false);
+    // Either a keyed lookup, or the ordered walk of the partial pending index that stops at LIMIT 1.
+    for (const detail of taskAccess) {
+      expect(detail).toMatch(/^(SEARCH (tasks|candidate) USING |SCAN tasks USING INDEX tasks_pending_idx$)/);
+    }
+    expect(details.some((detail) => /^SCAN (tasks|candidate)$/.test(detail))).toBe(false);
   });
 
   it('is one UPDATE ... RETURNING statement', () => {

@@ -12,7 +12,7 @@ export interface ClaimSqlShape {
 
 /**
  * The best unassigned PENDING task among a JSON list of skills: one seek per skill on
- * `tasks_skill_claim_idx (status, skill, priority DESC, id)`, then the best of those few rows. Its cost
+ * `tasks_pending_skill_idx (skill, priority DESC, id) WHERE PENDING and unassigned`, then the best of those few rows. Its cost
  * does not depend on how many tasks of other skills wait.
  */
 function bestOfSkills(parameter: string, rank: number): string {
@@ -31,8 +31,9 @@ function bestOfSkills(parameter: string, rank: number): string {
  *
  * The inner SELECT ranks at most three candidates, each found by its own LIMIT 1 index lookup:
  * rank 0 the best task assigned to this agent, rank 1 the best unassigned task of a preferred skill,
- * rank 2 the best unassigned task of any (allowed) skill. Without a skill list, rank 2 walks
- * `tasks_claim_idx (status, priority DESC, id)` in order and stops at the first unassigned row.
+ * rank 2 the best unassigned task of any (allowed) skill: it walks
+ * `tasks_pending_idx (priority DESC, id) WHERE PENDING and unassigned` in order and stops at the first
+ * task whose skill is allowed.
  * `AND status = 'PENDING'` on the UPDATE re-checks the row, so the statement never returns a task
  * it did not move to RUNNING.
  */
@@ -41,10 +42,13 @@ export function buildClaimSql(shape: ClaimSqlShape): string {
   const assigned = `SELECT id, 0 AS claim_rank FROM tasks
       WHERE assigned_to = @agent AND status = 'PENDING' ${skillFilter}
       ORDER BY priority DESC, id ASC LIMIT 1`;
-  const anyTask = shape.skills
-    ? bestOfSkills('@skills', 2)
-    : `SELECT id, 2 AS claim_rank FROM tasks
+  // Walk tasks_pending_idx in claim order; the first runnable row wins. `+skill` keeps the planner from
+  // switching to per-skill lookups plus a sort over every pending task of those skills. In a fleet whose
+  // workers all run the same skills the first row is the answer; only tasks no worker here can run are
+  // stepped over.
+  const anyTask = `SELECT id, 2 AS claim_rank FROM tasks
       WHERE status = 'PENDING' AND assigned_to IS NULL
+        ${shape.skills ? 'AND +skill IN (SELECT value FROM json_each(@skills))' : ''}
       ORDER BY priority DESC, id ASC LIMIT 1`;
   const candidates = [assigned, ...(shape.preferred ? [bestOfSkills('@preferred', 1)] : []), anyTask]
     .map((candidate) => `SELECT * FROM (${candidate})`)

@@ -407,7 +407,13 @@ describe('agents', () => {
     time.now += 1000;
     expect(queue.agentHeartbeat('coder_1', { status: 'BUSY', currentTaskId: 7 })).toBe(true);
     expect(queue.agentHeartbeat('ghost', { status: 'IDLE', currentTaskId: null })).toBe(false);
-    expect(queue.listAgents()[0]).toMatchObject({ status: 'BUSY', currentTaskId: 7, pid: 100 });
+    // BUSY/IDLE and the current task come from the tasks the agent holds, not from what it reported.
+    expect(queue.listAgents()[0]).toMatchObject({
+      status: 'IDLE',
+      currentTaskId: null,
+      pid: 100,
+      lastHeartbeat: '2025-01-01T00:00:01.000Z',
+    });
     queue.registerAgent({
       name: 'coder_1',
       role: 'coder',

@@ -17,7 +17,7 @@ import { buildClaimSql } from './claim-sql';
 import { QueueError } from './errors/queue-error';
 import { openDatabase } from './open-database';
 import { attachDatabase } from './queue-database';
-import { agents, locks, type TaskRow, tasks } from './schema';
+import { type AgentRow, agents, locks, type TaskRow, tasks } from './schema';
 import type {
   ClaimOptions,
   ClaimRequest,
@@ -28,6 +28,8 @@ import type {
   ListTasksOptions,
   Lock,
   RecoveryResult,
+  SettleRequest,
+  SettleResult,
   TaskQueue,
   WaitForTaskOptions,
 } from './task-queue';
@@ -42,6 +44,8 @@ export const DEFAULT_BUSY_TIMEOUT_MS = 10_000;
 
 const SKILL_PATTERN = /^[a-z][a-z0-9_.-]*$/;
 const MAX_LIST_LIMIT = 10_000;
+/** Most tasks one claimMany/settle call may claim. */
+const MAX_CLAIM_BATCH = 1000;
 /** Error recorded on a task failed by `requeueAgentTasks` after its last attempt. */
 const WORKER_DIED = 'worker died; max attempts reached';
 /** Error recorded on a task failed by `recoverStale` after its last attempt. */
@@ -153,6 +157,19 @@ export function createQueue({
          expires_at = excluded.expires_at
        WHERE locks.owner = excluded.owner OR (locks.expires_at IS NOT NULL AND locks.expires_at <= @now)`,
     ),
+    // A claimed task that was never started goes back as if it had never been claimed.
+    release: sqlite.prepare(
+      `UPDATE tasks SET status = 'PENDING', claimed_by = NULL, claimed_at = NULL, heartbeat_at = NULL,
+         attempts = max(attempts - 1, 0)
+       WHERE id = @id AND status = 'RUNNING' AND claimed_by = @agent`,
+    ),
+    listAgents: sqlite.prepare(
+      `SELECT name, role, status, pid, host, last_heartbeat AS lastHeartbeat,
+         current_task_id AS currentTaskId, started_at AS startedAt, restarts,
+         (SELECT id FROM tasks WHERE claimed_by = agents.name AND status = 'RUNNING' ORDER BY id LIMIT 1)
+           AS runningTaskId
+       FROM agents ORDER BY name`,
+    ),
     releaseLock: sqlite.prepare('DELETE FROM locks WHERE name = ?'),
     releaseOwnedLock: sqlite.prepare('DELETE FROM locks WHERE name = ? AND owner = ?'),
   };
@@ -185,6 +202,17 @@ export function createQueue({
       | TaskRow
       | undefined;
     return row ? toTask(row) : undefined;
+  };
+
+  /** Up to `limit` claims inside the caller's transaction (one statement each, no extra commit). */
+  const claimManyIn = (agent: string, options: ClaimOptions, limit: number, now: number): Task[] => {
+    const claimed: Task[] = [];
+    while (claimed.length < limit) {
+      const task = claimIn(agent, options, now);
+      if (!task) break;
+      claimed.push(task);
+    }
+    return claimed;
   };
 
   const completeIn = (taskId: number, agent: string, resultJson: string | null, now: number): boolean =>
@@ -303,6 +331,43 @@ export function createQueue({
         const now = clock();
         const failed = failIn(taskId, agent, error, retryTask, now);
         return { failed, next: claimIn(agent, claim, now) };
+      });
+    },
+
+    claimMany({ agent, ...options }: ClaimRequest, limit: number): Task[] {
+      assertWholeNumber('limit', limit, 1, MAX_CLAIM_BATCH);
+      if (options.skills && options.skills.length === 0) return [];
+      return write(() => claimManyIn(agent, options, limit, clock()));
+    },
+
+    settle({
+      agent,
+      completed = [],
+      failed = [],
+      released = [],
+      claim,
+      limit = 1,
+    }: SettleRequest): SettleResult {
+      assertWholeNumber('limit', limit, 1, MAX_CLAIM_BATCH);
+      const results = completed.map(({ taskId, result }) => ({
+        taskId,
+        resultJson: serializeResult(result),
+      }));
+      return write(() => {
+        const now = clock();
+        let completedCount = 0;
+        for (const { taskId, resultJson } of results) {
+          if (completeIn(taskId, agent, resultJson, now)) completedCount += 1;
+        }
+        const failedTasks: Task[] = [];
+        for (const { taskId, error, retry: retryTask = true } of failed) {
+          const task = failIn(taskId, agent, error, retryTask, now);
+          if (task) failedTasks.push(task);
+        }
+        for (const taskId of released) statements.release.run({ id: taskId, agent });
+        const next =
+          claim && !(claim.skills && claim.skills.length === 0) ? claimManyIn(agent, claim, limit, now) : [];
+        return { completed: completedCount, failed: failedTasks, next };
       });
     },
 
@@ -437,7 +502,19 @@ export function createQueue({
     },
 
     listAgents(): Agent[] {
-      return read(() => orm.select().from(agents).orderBy(asc(agents.name)).all()).map(toAgent);
+      // BUSY/IDLE and the current task are derived from the tasks an agent holds, so claiming and
+      // finishing tasks never has to write the agent row (one less page per commit on the hot path).
+      const rows = read(() => statements.listAgents.all()) as Array<
+        AgentRow & { runningTaskId: number | null }
+      >;
+      return rows.map((row) => {
+        const agent = toAgent(row);
+        const running = row.runningTaskId;
+        if (agent.status === 'IDLE' || agent.status === 'BUSY')
+          agent.status = running === null ? 'IDLE' : 'BUSY';
+        agent.currentTaskId = running;
+        return agent;
+      });
     },
 
     acquireLock(name: string, owner: string, ttlMs: number): boolean {

@@ -21,6 +21,8 @@ export type {
   RecoverStaleOptions,
   RecoveryResult,
   RegisterAgentRequest,
+  SettleRequest,
+  SettleResult,
   TaskQueue,
   WaitForTaskOptions,
 } from './task-queue';

@@ -86,6 +86,31 @@ export interface FailAndClaimResult {
 }
 
 /** Options of `list`. */
+/** What `settle` does in one transaction. */
+export interface SettleRequest {
+  agent: string;
+  /** Tasks to mark DONE with their results. Default none. */
+  completed?: readonly { taskId: number; result: unknown }[];
+  /** Tasks to fail (`retry` default true: back to PENDING while attempts remain). Default none. */
+  failed?: readonly { taskId: number; error: string; retry?: boolean }[];
+  /** Claimed tasks never started (e.g. on shutdown): back to PENDING, attempt not counted. Default none. */
+  released?: readonly number[];
+  /** Claim afterwards with these options; omit to claim nothing. */
+  claim?: ClaimOptions;
+  /** Most tasks to claim. Default 1. */
+  limit?: number;
+}
+
+/** What `settle` did. */
+export interface SettleResult {
+  /** How many of `completed` were still this agent's RUNNING tasks and are now DONE. */
+  completed: number;
+  /** The failed tasks as they are now (PENDING again, or FAILED). */
+  failed: Task[];
+  /** Newly claimed tasks, in claim order. */
+  next: Task[];
+}
+
 export interface ListTasksOptions {
   /** Only tasks in this status. Default: all. */
   status?: TaskStatus;
@@ -212,6 +237,20 @@ export interface TaskQueue {
   ): FailAndClaimResult;
 
   /**
+   * Claims up to `limit` tasks (1..1000) in one write transaction, in claim order. Workers running many
+   * short tasks use it to pay one commit for several claims.
+   */
+  claimMany(request: ClaimRequest, limit: number): Task[];
+
+  /**
+   * Finishes a batch in one write transaction: completes `completed`, fails `failed` (retrying as
+   * `fail` does), puts `released` (claimed but never started) back to PENDING without using an
+   * attempt, then claims up to `limit` tasks when `claim` is given. Only tasks RUNNING under `agent`
+   * are touched.
+   */
+  settle(request: SettleRequest): SettleResult;
+
+  /**
    * Cancels a PENDING, RUNNING or WAITING_HUMAN task and returns it. A RUNNING task's worker learns it
    * from its next heartbeat. Throws `QUEUE_TASK_NOT_FOUND` or `QUEUE_INVALID_TRANSITION` (already finished).
    */
@@ -250,7 +289,11 @@ export interface TaskQueue {
   /** Sets an agent's status. False when the agent is not registered. */
   setAgentStatus(name: string, status: AgentStatus): boolean;
 
-  /** Every registered agent, by name. */
+  /**
+   * Every registered agent, by name. An agent that is up (IDLE or BUSY) shows BUSY with
+   * `currentTaskId` while it holds a RUNNING task and IDLE otherwise, derived from the tasks table, so
+   * claiming and finishing tasks never writes the agent row.
+   */
   listAgents(): Agent[];
 
   /**

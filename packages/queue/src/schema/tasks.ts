@@ -1,5 +1,13 @@
 import { sql } from 'drizzle-orm';
-import { type AnySQLiteColumn, check, index, integer, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+import {
+  type AnySQLiteColumn,
+  check,
+  index,
+  integer,
+  sqliteTable,
+  text,
+  uniqueIndex,
+} from 'drizzle-orm/sqlite-core';
 
 // NOTE: packages/queue/README.md ("Schema" and "How claim works") describes these columns and indexes;
 // keep both in sync. Times are integer milliseconds since the epoch; the API exposes ISO strings.
@@ -28,29 +36,39 @@ export const tasks = sqliteTable(
     resultJson: text('result_json'),
     error: text('error'),
     parentId: integer('parent_id').references((): AnySQLiteColumn => tasks.id, { onDelete: 'set null' }),
-    idempotencyKey: text('idempotency_key').unique('tasks_idempotency_key_unique'),
+    idempotencyKey: text('idempotency_key'),
     createdAt: integer('created_at').notNull(),
     claimedAt: integer('claimed_at'),
     heartbeatAt: integer('heartbeat_at'),
     finishedAt: integer('finished_at'),
   },
   (table) => [
-    // The claim scan: PENDING rows in exactly the claim order, so `ORDER BY priority DESC, id LIMIT 1`
-    // reads the first matching index entry instead of sorting.
-    index('tasks_claim_idx').on(table.status, sql`${table.priority} DESC`, table.id),
-    // Claim restricted to a skill list or a preferred list: one seek per skill lands on the best
-    // unassigned row of that skill.
-    index('tasks_skill_claim_idx').on(
-      table.status,
-      table.skill,
-      table.assignedTo,
-      sql`${table.priority} DESC`,
-      table.id,
-    ),
-    // Tasks assigned to one agent (or, with `assigned_to IS NULL`, to nobody), already in claim order.
-    index('tasks_assigned_idx').on(table.assignedTo, table.status, sql`${table.priority} DESC`, table.id),
-    // Stale recovery and requeue of a dead agent's RUNNING tasks.
-    index('tasks_claimed_by_idx').on(table.claimedBy, table.status),
+    // Indexes are partial: a task has entries only while it is PENDING or RUNNING, so finished tasks
+    // (the bulk of the table) cost nothing to keep and every state change touches as few pages as
+    // possible. Each claim/recovery statement repeats the index's WHERE so the planner can use it; the
+    // WHERE names columns unqualified so that it also matches queries that alias the table.
+    // The claim scan over unassigned PENDING tasks, in claim order: the first entry is the answer.
+    index('tasks_pending_idx')
+      .on(sql`${table.priority} DESC`, table.id)
+      .where(sql.raw(`status = 'PENDING' AND assigned_to IS NULL`)),
+    // Claim restricted to a skill list or a preferred list: one seek per skill.
+    index('tasks_pending_skill_idx')
+      .on(table.skill, sql`${table.priority} DESC`, table.id)
+      .where(sql.raw(`status = 'PENDING' AND assigned_to IS NULL`)),
+    // PENDING tasks assigned to one agent, in claim order.
+    index('tasks_assigned_idx')
+      .on(table.assignedTo, sql`${table.priority} DESC`, table.id)
+      .where(sql.raw(`status = 'PENDING' AND assigned_to IS NOT NULL`)),
+    // Requeue of a dead agent's RUNNING tasks, and stale recovery.
+    index('tasks_running_idx')
+      .on(table.claimedBy, table.heartbeatAt)
+      .where(sql.raw(`status = 'RUNNING'`)),
+    // Idempotent enqueue; most tasks have no key, and they get no entry.
+    uniqueIndex('tasks_idempotency_key_unique')
+      .on(table.idempotencyKey)
+      .where(sql.raw('idempotency_key IS NOT NULL')),
+    // No index on status alone: every state change would rewrite its entries, and without statistics
+    // the planner picked it over the partial claim index (4x slower claims). counts() scans instead.
     check('tasks_priority_range', sql`${table.priority} BETWEEN 1 AND 10`),
     check(
       'tasks_status_valid',
