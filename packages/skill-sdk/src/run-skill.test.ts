@@ -131,6 +131,23 @@ describe('runSkill', () => {
     });
   });
 
+  it('hands onStart a cancel function that aborts ctx.signal and rejects the run', async () => {
+    let seen: AbortSignal | undefined;
+    const watcher = defineSkill({
+      name: 'watcher',
+      description: 'Waits forever.',
+      payload: z.object({}),
+      run: (_payload, ctx) => {
+        seen = ctx.signal;
+        return new Promise<never>(() => {});
+      },
+    });
+    const running = runSkill(watcher, {}, { onStart: (cancel) => setTimeout(() => cancel('stop'), 5) });
+    const error = await running.catch((caught: unknown) => caught);
+    expect(error).toMatchObject({ code: 'SKILL_CANCELLED', skill: 'watcher', cause: 'stop' });
+    expect(seen?.aborted).toBe(true);
+  });
+
   it('refuses a skill that needs the network in offline and air-gap mode', async () => {
     const online = defineSkill({
       name: 'online',

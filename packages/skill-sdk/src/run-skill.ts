@@ -5,6 +5,7 @@ import { performance } from 'node:perf_hooks';
 import {
   createSilentLogger,
   type FleetConfig,
+  type FleetPaths,
   fleetPaths,
   type Logger,
   PayloadError,
@@ -34,6 +35,11 @@ export interface RunSkillOptions {
   log?: Logger;
   /** Cancels the run when aborted (rejects with `SkillCancelledError`). Default: none. */
   signal?: AbortSignal;
+  /**
+   * Called once the run has started with a function that cancels it (like aborting `signal`, but without
+   * the caller creating an AbortController per run; hosts that run many short skills use it). Default none.
+   */
+  onStart?: (cancel: (reason?: unknown) => void) => void;
   /** Time limit in milliseconds. Default: the skill's `timeoutMs`. `Infinity` disables it. */
   timeoutMs?: number;
   /**
@@ -132,11 +138,18 @@ export async function runSkill<Schema extends SkillPayloadSchema, Result>(
   const spawned: SpawnedTask[] = [];
   const queue = options.queue ?? createInMemorySkillQueue();
   const controller = new AbortController();
+  let fs: SkillFs | undefined;
+  let paths: FleetPaths | undefined;
   const context: SkillContext = {
     config,
     log: options.log ?? createSilentLogger(),
     signal: controller.signal,
-    fs: options.fs ?? createSkillFs({ readRoots: [home, ...(options.readRoots ?? [])], writeRoots: [home] }),
+    // Built on first use: resolving the roots touches the disk, and most skills never use ctx.fs.
+    get fs() {
+      fs ??=
+        options.fs ?? createSkillFs({ readRoots: [home, ...(options.readRoots ?? [])], writeRoots: [home] });
+      return fs;
+    },
     queue: {
       async spawn(input) {
         const id = await queue.spawn(input);
@@ -144,7 +157,10 @@ export async function runSkill<Schema extends SkillPayloadSchema, Result>(
         return id;
       },
     },
-    paths: fleetPaths(home),
+    get paths() {
+      paths ??= fleetPaths(home);
+      return paths;
+    },
     task: { id: 1, attempt: 1, agent: 'local', ...options.task },
   };
 
@@ -159,6 +175,7 @@ export async function runSkill<Schema extends SkillPayloadSchema, Result>(
     if (Number.isFinite(timeoutMs) && timeoutMs <= MAX_TIMER_MS) {
       timer = setTimeout(() => stop(new SkillTimeoutError({ skill: skill.name, timeoutMs })), timeoutMs);
     }
+    options.onStart?.((reason) => stop(new SkillCancelledError({ skill: skill.name, cause: reason })));
     if (options.signal) {
       const external = options.signal;
       onCancel = () => stop(new SkillCancelledError({ skill: skill.name, cause: external.reason }));
