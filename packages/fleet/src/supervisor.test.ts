@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isProcessAlive } from './supervisor-state';
-import { startTestFleet, type TestFleet, waitFor } from './test-helpers';
+import { startTestFleet, type TestFleet, waitFor, waitForStatus } from './test-helpers';
 
 let fleet: TestFleet | undefined;
 afterEach(async () => {
@@ -49,26 +49,12 @@ describe('supervisor + workers (real processes, one SQLite file)', () => {
     fleet = await startTestFleet(`${FAST}\ncoder_count = 2\n`);
     const started = path.join(fleet.home.home, 'started.txt');
     const task = fleet.queue.enqueue({ skill: 'test_sleep', payload: { ms: 1500, started } });
-    const running = await waitFor(
-      () => {
-        const current = fleet!.queue.get(task.id);
-        return current?.status === 'RUNNING' ? current : undefined;
-      },
-      10_000,
-      'task RUNNING',
-    );
+    const running = await waitForStatus(fleet.queue, task.id, 'RUNNING', 10_000);
     const victim = fleet.queue.listAgents().find((agent) => agent.name === running.claimedBy)!;
     expect(isProcessAlive(victim.pid)).toBe(true);
     process.kill(victim.pid!, 'SIGKILL');
     // Requeued on exit, not after the 120 s stale timeout.
-    const done = await waitFor(
-      () => {
-        const current = fleet!.queue.get(task.id);
-        return current?.status === 'DONE' ? current : undefined;
-      },
-      15_000,
-      'task DONE after kill',
-    );
+    const done = await waitForStatus(fleet.queue, task.id, 'DONE', 15_000);
     expect(done.attempts).toBe(2);
     expect(readFileSync(started, 'utf8').trim().split('\n')).toHaveLength(2);
     const respawned = await waitFor(
@@ -86,14 +72,7 @@ describe('supervisor + workers (real processes, one SQLite file)', () => {
     fleet = await startTestFleet(`${FAST}\ncoder_count = 1\n`);
     const marker = path.join(fleet.home.home, 'crashed.pid');
     const task = fleet.queue.enqueue({ skill: 'test_crash_once', payload: { marker } });
-    const done = await waitFor(
-      () => {
-        const current = fleet!.queue.get(task.id);
-        return current?.status === 'DONE' ? current : undefined;
-      },
-      20_000,
-      'task DONE after crash',
-    );
+    const done = await waitForStatus(fleet.queue, task.id, 'DONE', 20_000);
     expect(done.result).toEqual({ survived: true });
     expect(done.attempts).toBe(2);
     const crashedPid = Number(readFileSync(marker, 'utf8'));
@@ -109,14 +88,7 @@ describe('supervisor + workers (real processes, one SQLite file)', () => {
       timeoutMs: 300,
       maxAttempts: 1,
     });
-    const failed = await waitFor(
-      () => {
-        const current = fleet!.queue.get(task.id);
-        return current?.status === 'FAILED' ? current : undefined;
-      },
-      10_000,
-      'task FAILED',
-    );
+    const failed = await waitForStatus(fleet.queue, task.id, 'FAILED', 10_000);
     expect(failed.error).toContain('SKILL_TIMEOUT');
     // The worker is free again: a new task runs.
     const next = fleet.queue.enqueue({ skill: 'noop', payload: { echo: 1 } });
@@ -140,14 +112,7 @@ describe('supervisor + workers (real processes, one SQLite file)', () => {
   it('payloads failing the skill schema fail at once, without retries', async () => {
     fleet = await startTestFleet(`${FAST}\ncoder_count = 1\n`);
     const task = fleet.queue.enqueue({ skill: 'test_sleep', payload: { ms: 'soon' } });
-    const failed = await waitFor(
-      () => {
-        const current = fleet!.queue.get(task.id);
-        return current?.status === 'FAILED' ? current : undefined;
-      },
-      10_000,
-      'task FAILED',
-    );
+    const failed = await waitForStatus(fleet.queue, task.id, 'FAILED', 10_000);
     expect(failed.attempts).toBe(1);
     expect(failed.error).toContain('PAYLOAD_SCHEMA_MISMATCH');
     expect(failed.error).toContain('ms');

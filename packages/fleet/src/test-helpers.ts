@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import type { Task, TaskStatus } from '@biged/core';
 import { createTempHome, type TempHome } from '@biged/core/test';
 import { createQueue, type TaskQueue } from '@biged/queue';
 import { runSupervisor } from './run-supervisor';
@@ -21,6 +22,23 @@ export async function waitFor<T>(
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await sleep(25);
   }
+}
+
+/** Waits until task `id` has `status` and returns it. */
+export function waitForStatus(
+  queue: TaskQueue,
+  id: number,
+  status: TaskStatus,
+  timeoutMs = 20_000,
+): Promise<Task> {
+  return waitFor(
+    () => {
+      const task = queue.get(id);
+      return task?.status === status ? task : undefined;
+    },
+    timeoutMs,
+    `task ${id} ${status}`,
+  );
 }
 
 /** A fleet running in the test process (workers are real child processes). */

@@ -44,6 +44,13 @@ type Outcome =
   | { kind: 'failed'; error: string; retry: boolean }
   | { kind: 'cancelled' };
 
+/** A task faster than this lets the worker claim the next ones in a batch. */
+const FAST_TASK_MS = 5;
+/** Largest claim batch. */
+const MAX_BATCH = 32;
+/** Finished results are stored at least this often while a batch runs. */
+const SETTLE_AFTER_MS = 100;
+
 const NO_RETRY_CODES = new Set(['SKILL_NETWORK_DISABLED', 'SKILL_NOT_FOUND', 'SKILL_RESULT_NOT_JSON']);
 
 const PATH_KEYS = ['path', 'paths', 'dir', 'root', 'file', 'files'];
@@ -79,25 +86,26 @@ export function runWorker(options: RunWorkerOptions): WorkerHandle {
   };
   const claimRequest = { agent: agent.name, ...claimOptions };
   let stopping = false;
-  let current: { task: Task; controller: AbortController } | null = null;
+  let current: { task: Task; cancel: ((reason: Error) => void) | null; cancelled: Error | null } | null =
+    null;
+  const cancelRunning = (
+    running: { cancel: ((reason: Error) => void) | null; cancelled: Error | null },
+    reason: Error,
+  ) => {
+    running.cancelled ??= reason;
+    running.cancel?.(reason);
+  };
   let wake: (() => void) | null = null;
 
   const runOne = async (task: Task): Promise<Outcome> => {
-    const controller = new AbortController();
-    current = { task, controller };
-    queue.agentHeartbeat(agent.name, { status: 'BUSY', currentTaskId: task.id });
+    // Cancellation goes through runSkill's own controller (onStart), so no AbortController per task here.
+    const running: { task: Task; cancel: ((reason: Error) => void) | null; cancelled: Error | null } = {
+      task,
+      cancel: null,
+      cancelled: null,
+    };
+    current = running;
     const taskLog = log.child({ taskId: task.id, skill: task.skill });
-    const beat = setInterval(() => {
-      try {
-        const state = queue.heartbeat(task.id, agent.name);
-        queue.agentHeartbeat(agent.name, { status: 'BUSY', currentTaskId: task.id });
-        if (state.cancelled || state.lost)
-          controller.abort(new Error(state.cancelled ? 'task cancelled' : 'task lost'));
-      } catch (error) {
-        taskLog.warn('heartbeat failed', { error: toError(error).message });
-      }
-    }, heartbeatMs);
-    beat.unref();
     try {
       if (!skills.has(task.skill)) {
         return { kind: 'failed', error: `unknown skill "${task.skill}"`, retry: false };
@@ -106,12 +114,15 @@ export function runWorker(options: RunWorkerOptions): WorkerHandle {
       const timeoutMs = config.skills.timeouts[task.skill]
         ? config.skills.timeouts[task.skill]! * 1000
         : task.timeoutMs;
-      taskLog.info('task started', { attempt: task.attempts });
-      const { result } = await runSkill(skill, task.payload, {
+      taskLog.debug('task started', { attempt: task.attempts });
+      const { result, durationMs } = await runSkill(skill, task.payload, {
         config,
         home: paths.home,
         log: taskLog,
-        signal: controller.signal,
+        onStart: (cancel) => {
+          running.cancel = cancel;
+          if (running.cancelled) cancel(running.cancelled);
+        },
         timeoutMs,
         readRoots: readRootsOf(task.payload),
         task: { id: task.id, attempt: task.attempts, agent: agent.name },
@@ -119,10 +130,10 @@ export function runWorker(options: RunWorkerOptions): WorkerHandle {
           spawn: async (child) => queue.enqueue({ ...child, parentId: task.id }).id,
         },
       });
-      taskLog.info('task done');
+      taskLog.info('task done', { durationMs: Math.round(durationMs * 10) / 10 });
       return { kind: 'done', result: result ?? null };
     } catch (error) {
-      if (controller.signal.aborted && queue.get(task.id)?.status === 'CANCELLED') {
+      if (running.cancelled && queue.get(task.id)?.status === 'CANCELLED') {
         taskLog.info('task cancelled');
         return { kind: 'cancelled' };
       }
@@ -136,65 +147,106 @@ export function runWorker(options: RunWorkerOptions): WorkerHandle {
       taskLog.error('task failed', { error: failure.message, retry });
       return { kind: 'failed', error: `${code}${failure.message}`, retry };
     } finally {
-      clearInterval(beat);
       current = null;
     }
   };
 
+  // One heartbeat timer for the worker's life: it refreshes the running task (and learns whether it was
+  // cancelled or taken away) and the agent row. A timer per task would cost more than a no-op skill.
+  const beat = setInterval(() => {
+    const running = current;
+    try {
+      if (running) {
+        const state = queue.heartbeat(running.task.id, agent.name);
+        if (state.cancelled || state.lost)
+          cancelRunning(running, new Error(state.cancelled ? 'task cancelled' : 'task lost'));
+      }
+      queue.agentHeartbeat(agent.name, {
+        status: running ? 'BUSY' : 'IDLE',
+        currentTaskId: running?.task.id ?? null,
+      });
+    } catch (error) {
+      log.warn('heartbeat failed', { error: toError(error).message, taskId: running?.task.id });
+    }
+  }, heartbeatMs);
+  beat.unref();
+
   const loop = async () => {
     queue.agentHeartbeat(agent.name, { status: 'IDLE', currentTaskId: null });
-    let lastHeartbeat = Date.now();
     let pollMs = idle.min;
-    let next: Task | undefined;
+    // Adaptive batching: while tasks finish in under FAST_TASK_MS the worker claims (and settles) them
+    // in growing batches, paying one commit for many tasks; the first slow task drops the batch to one
+    // and hands back whatever it had claimed but not started, so other workers can take it.
+    let batch = 1;
+    let held: Task[] = [];
+    let completed: { taskId: number; result: unknown }[] = [];
+    let failed: { taskId: number; error: string; retry: boolean }[] = [];
+    let unsettledSince = 0;
+    const settle = (claim: boolean, released: number[] = []) => {
+      const result = queue.settle({
+        agent: agent.name,
+        completed,
+        failed,
+        released,
+        ...(claim ? { claim: claimOptions, limit: batch } : {}),
+      });
+      completed = [];
+      failed = [];
+      return result.next;
+    };
     while (!stopping) {
-      if (!next) next = queue.claim(claimRequest);
-      if (!next) {
-        if (Date.now() - lastHeartbeat >= heartbeatMs) {
-          queue.agentHeartbeat(agent.name, { status: 'IDLE', currentTaskId: null });
-          lastHeartbeat = Date.now();
+      if (held.length === 0) {
+        held =
+          completed.length > 0 || failed.length > 0 ? settle(true) : queue.claimMany(claimRequest, batch);
+        if (held.length === 0) {
+          await new Promise<void>((resolve) => {
+            const timer = setTimeout(resolve, pollMs);
+            wake = () => {
+              clearTimeout(timer);
+              resolve();
+            };
+          });
+          wake = null;
+          pollMs = Math.min(idle.max, pollMs * 2);
+          continue;
         }
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, pollMs);
-          wake = () => {
-            clearTimeout(timer);
-            resolve();
-          };
-        });
-        wake = null;
-        pollMs = Math.min(idle.max, pollMs * 2);
-        continue;
+        pollMs = idle.min;
       }
-      pollMs = idle.min;
-      const task = next;
-      next = undefined;
+      const task = held.shift()!;
+      const started = performance.now();
       const outcome = await runOne(task);
-      const claimNext = stopping ? undefined : claimOptions;
+      const fast = performance.now() - started < FAST_TASK_MS;
+      batch = fast ? Math.min(MAX_BATCH, batch * 2) : 1;
+      if (completed.length === 0 && failed.length === 0) unsettledSince = Date.now();
       if (outcome.kind === 'done') {
-        if (claimNext) next = queue.completeAndClaim(task.id, agent.name, outcome.result, claimNext).next;
-        else queue.complete(task.id, agent.name, outcome.result);
+        completed.push({ taskId: task.id, result: outcome.result });
         options.onTaskFinished?.(task, 'DONE');
       } else if (outcome.kind === 'failed') {
-        let failed: Task | undefined;
-        if (claimNext) {
-          ({ failed, next } = queue.failAndClaim(task.id, agent.name, outcome.error, claimNext, {
-            retry: outcome.retry,
-          }));
-        } else {
-          failed = queue.fail(task.id, agent.name, outcome.error, { retry: outcome.retry });
-        }
-        options.onTaskFinished?.(task, failed?.status === 'PENDING' ? 'RETRY' : 'FAILED');
+        failed.push({ taskId: task.id, error: outcome.error, retry: outcome.retry });
+        options.onTaskFinished?.(
+          task,
+          outcome.retry && task.attempts < task.maxAttempts ? 'RETRY' : 'FAILED',
+        );
       } else {
         options.onTaskFinished?.(task, 'CANCELLED');
       }
-      if (!next) {
-        queue.agentHeartbeat(agent.name, { status: 'IDLE', currentTaskId: null });
-        lastHeartbeat = Date.now();
+      if (!fast && held.length > 0) {
+        settle(
+          false,
+          held.map((waiting) => waiting.id),
+        );
+        held = [];
+      } else if (held.length > 0 && Date.now() - unsettledSince > SETTLE_AFTER_MS) {
+        // Results never wait long for a batch to end.
+        settle(false);
       }
     }
-    if (next) {
-      // Claimed in the same transaction as the last completion, but we are stopping: hand it back.
-      queue.fail(next.id, agent.name, 'worker stopping', { retry: true });
-    }
+    clearInterval(beat);
+    // Stopping: store what finished, hand back what was claimed but never started.
+    settle(
+      false,
+      held.map((waiting) => waiting.id),
+    );
   };
 
   const done = loop();
@@ -207,7 +259,7 @@ export function runWorker(options: RunWorkerOptions): WorkerHandle {
       stopping = true;
       wake?.();
       const timer = sleep(graceMs, undefined, { ref: false }).then(() => {
-        current?.controller.abort(new Error('worker stopping'));
+        if (current) cancelRunning(current, new Error('worker stopping'));
       });
       await Promise.race([done, timer]);
       await done;
