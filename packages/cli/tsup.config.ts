@@ -1,16 +1,6 @@
-import { readFileSync } from 'node:fs';
-import { defineConfig } from 'tsup';
+import { defineLibraryConfig } from '@biged/tsup-config';
 
-const { version } = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8')) as {
-  version: string;
-};
-
-export default defineConfig({
-  entry: { index: 'src/index.ts', bin: 'src/bin.ts' },
-  format: ['esm'],
-  dts: true,
-  sourcemap: true,
-  clean: true,
-  target: 'node20',
-  define: { __PACKAGE_VERSION__: JSON.stringify(version) },
+export default defineLibraryConfig(new URL('.', import.meta.url), {
+  index: 'src/index.ts',
+  bin: 'src/bin.ts',
 });
