@@ -39,6 +39,14 @@ export interface WorkerHandle {
   readonly currentTaskId: number | null;
 }
 
+/** The task a worker is running, and how to cancel it (set once runSkill has started). */
+interface RunningTask {
+  task: Task;
+  cancel: ((reason: Error) => void) | null;
+  /** Why it was cancelled, if it was: a cancel that comes before runSkill starts is applied then. */
+  cancelled: Error | null;
+}
+
 type Outcome =
   | { kind: 'done'; result: unknown }
   | { kind: 'failed'; error: string; retry: boolean }
@@ -73,8 +81,9 @@ function readRootsOf(payload: Record<string, unknown>): string[] {
 
 /**
  * The worker loop: claim (by assignment, then role affinity, then priority and age), run the skill with
- * its timeout and a cancellation signal, heartbeat while it runs, store the result or error, and claim the
- * next task in the same transaction that finished the last one.
+ * its timeout and cancellation, heartbeat while it runs, and store the result or error in the same
+ * transaction that claims the next task(s). Short tasks are claimed and settled in batches (see the
+ * constants above and docs/performance.md).
  */
 export function runWorker(options: RunWorkerOptions): WorkerHandle {
   const { agent, config, paths, queue, skills, log } = options;
@@ -86,12 +95,8 @@ export function runWorker(options: RunWorkerOptions): WorkerHandle {
   };
   const claimRequest = { agent: agent.name, ...claimOptions };
   let stopping = false;
-  let current: { task: Task; cancel: ((reason: Error) => void) | null; cancelled: Error | null } | null =
-    null;
-  const cancelRunning = (
-    running: { cancel: ((reason: Error) => void) | null; cancelled: Error | null },
-    reason: Error,
-  ) => {
+  let current: RunningTask | null = null;
+  const cancelRunning = (running: RunningTask, reason: Error) => {
     running.cancelled ??= reason;
     running.cancel?.(reason);
   };
@@ -99,11 +104,7 @@ export function runWorker(options: RunWorkerOptions): WorkerHandle {
 
   const runOne = async (task: Task): Promise<Outcome> => {
     // Cancellation goes through runSkill's own controller (onStart), so no AbortController per task here.
-    const running: { task: Task; cancel: ((reason: Error) => void) | null; cancelled: Error | null } = {
-      task,
-      cancel: null,
-      cancelled: null,
-    };
+    const running: RunningTask = { task, cancel: null, cancelled: null };
     current = running;
     const taskLog = log.child({ taskId: task.id, skill: task.skill });
     try {
