@@ -10,7 +10,7 @@ export const EXIT_CODES = {
   USER_ERROR: 1,
   /** The command line itself is malformed (unknown command or option, missing argument), or a plain-sentence `task`. */
   USAGE: 2,
-  /** The thing asked for does not exist (task id, agent log, lock). */
+  /** The thing asked for does not exist (task id, agent log, lock, secret). */
   NOT_FOUND: 3,
   /** With `--wait`: the task ended FAILED or CANCELLED. */
   TASK_FAILED: 4,

@@ -8,6 +8,7 @@ import { registerInit } from './commands/init';
 import { registerLocks } from './commands/locks';
 import { registerLogs } from './commands/logs';
 import { registerResult } from './commands/result';
+import { registerSecret } from './commands/secret';
 import { registerStatus } from './commands/status';
 import { registerTask } from './commands/task';
 import { registerUp } from './commands/up';
@@ -33,9 +34,9 @@ Every command takes --home <dir> (else $BIGED_HOME, else ~/.biged) and --json.
 
 Exit codes:
   0   ok
-  1   bad input: payload, option value, fleet.toml, unknown skill
+  1   bad input: payload, option value, fleet.toml, unknown skill, secret name or value, air-gap
   2   usage: malformed command line, or a plain-sentence task
-  3   not found: task id, agent log, lock
+  3   not found: task id, agent log, lock, secret
   4   the waited task FAILED or was CANCELLED (--wait)
   5   fleet not running or not ready: start failure, --wait timeout
   70  internal error (a bug: please report it)
@@ -47,6 +48,7 @@ Examples:
   biged task '{"skill": "knowledge_search", "query": "thermal policy"}'
   biged status --json
   biged logs coder_1 --tail 50
+  biged secret set ANTHROPIC_API_KEY sk-ant-...
 `;
 
 // The built bin sits next to the module that holds this code (dist/), whichever chunk that is.
@@ -88,6 +90,7 @@ export function createProgram(options: CreateProgramOptions = {}): Command {
   registerCancel(program, session);
   registerLogs(program, session);
   registerLocks(program, session);
+  registerSecret(program, session);
   return program;
 }
 

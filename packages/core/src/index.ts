@@ -14,8 +14,14 @@ export type { LoadConfigOptions, LoadedConfig } from './config/load-config';
 export { loadConfig, parseFleetConfig } from './config/load-config';
 export type { QueueOptionsFromConfig } from './config/queue-options';
 export { queueOptionsFromConfig } from './config/queue-options';
-export type { BigedErrorOptions, ConfigIssue } from './errors';
-export { BigedError, ConfigError, PayloadError, toError } from './errors';
+export type {
+  BigedErrorOptions,
+  ConfigIssue,
+  ModelCallErrorOptions,
+  RetryErrorOptions,
+  RetryErrorReason,
+} from './errors';
+export { BigedError, ConfigError, ModelCallError, PayloadError, RetryError, toError } from './errors';
 export type { FleetPaths, ResolveHomeOptions } from './home/fleet-home';
 
 export { fleetPaths, resolveHome } from './home/fleet-home';
@@ -23,6 +29,41 @@ export type { ParsePayloadOptions } from './json/parse-payload';
 export { DEFAULT_MAX_PAYLOAD_BYTES, parsePayload } from './json/parse-payload';
 export type { CreateLoggerOptions, Logger } from './logger/create-logger';
 export { createLogger, createSilentLogger } from './logger/create-logger';
+export type {
+  AcquireOptions,
+  CreateRateLimiterOptions,
+  EffectiveRateLimits,
+  RateLimiter,
+  RateLimiterStats,
+  RateLimitPermit,
+} from './router/create-rate-limiter';
+export { createRateLimiter } from './router/create-rate-limiter';
+export type { Sleep } from './router/delay';
+export type { RetryEvent, RetryWithBackoffOptions } from './router/retry';
+export { retryAfterMs, retryWithBackoff } from './router/retry';
+export type {
+  CallWithFallbackOptions,
+  FallbackFailure,
+  FallbackTarget,
+  ModelFallbackEvent,
+  RouterEventMap,
+} from './router/with-fallback';
+export { callWithFallback, isRetryableError } from './router/with-fallback';
+export type {
+  CreateSecretsStoreOptions,
+  SecretEntry,
+  SecretsErrorCode,
+  SecretsStore,
+  SecretsWriteResult,
+} from './secrets';
+export {
+  createSecretsStore,
+  maskSecret,
+  quoteSecretValue,
+  SECRET_KEY_PATTERN,
+  SECRETS_FILE_MODE,
+  SecretsError,
+} from './secrets';
 export type { Agent, AgentStatus, Task, TaskStatus } from './task/task';
 export {
   DEFAULT_PRIORITY,

@@ -4,7 +4,7 @@ import { CliError } from './cli-error';
 
 // Codes from sibling packages whose meaning is "that thing does not exist". SKILL_NOT_FOUND and
 // CONFIG_NOT_FOUND stay user errors (1): the operator named something wrong, nothing was looked up.
-const NOT_FOUND = /^(QUEUE|CLI|LOCK)_.*NOT_FOUND$/;
+const NOT_FOUND = /^(QUEUE|CLI|LOCK|SECRETS)_.*NOT_FOUND$/;
 // The supervisor and worker runtime report start/readiness problems under these prefixes.
 const FLEET = /^(FLEET|SUPERVISOR)_/;
 
@@ -22,6 +22,7 @@ const DEFAULT_HINTS: Record<string, string> = {
   QUEUE_INVALID_PRIORITY: 'use --priority with a whole number from 1 (lowest) to 10 (most urgent)',
   QUEUE_INVALID_TRANSITION:
     'only PENDING, RUNNING or WAITING_HUMAN tasks can be cancelled; see the task with `biged result <id>`',
+  SECRETS_NOT_FOUND: 'list the stored keys with `biged secret list`',
   SKILL_NOT_FOUND: 'check the skill name; third-party skills load from [skills] dirs/packages in fleet.toml',
 };
 
