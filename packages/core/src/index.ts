@@ -27,6 +27,7 @@ export type { FleetPaths, ResolveHomeOptions } from './home/fleet-home';
 export { fleetPaths, resolveHome } from './home/fleet-home';
 export type { ParsePayloadOptions } from './json/parse-payload';
 export { DEFAULT_MAX_PAYLOAD_BYTES, parsePayload } from './json/parse-payload';
+export { PAYLOAD_PATH_KEYS, payloadPaths, resolvePayloadPaths } from './json/payload-paths';
 export type { CreateLoggerOptions, Logger } from './logger/create-logger';
 export { createLogger, createSilentLogger } from './logger/create-logger';
 export type {

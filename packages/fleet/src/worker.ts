@@ -1,5 +1,4 @@
 import { existsSync } from 'node:fs';
-import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   type AgentSpec,
@@ -9,6 +8,7 @@ import {
   type FleetPaths,
   type Logger,
   PayloadError,
+  payloadPaths,
   type Task,
   toError,
 } from '@biged/core';
@@ -61,22 +61,9 @@ const SETTLE_AFTER_MS = 100;
 
 const NO_RETRY_CODES = new Set(['SKILL_NETWORK_DISABLED', 'SKILL_NOT_FOUND', 'SKILL_RESULT_NOT_JSON']);
 
-const PATH_KEYS = ['path', 'paths', 'dir', 'root', 'file', 'files'];
-
-/** Directories a task payload names explicitly; the worker lets the skill read inside them. */
+/** Directories and files a task payload names explicitly (absolute paths); the skill may read inside them. */
 function readRootsOf(payload: Record<string, unknown>): string[] {
-  const roots: string[] = [];
-  for (const key of PATH_KEYS) {
-    const value = payload[key];
-    const values = Array.isArray(value) ? value : [value];
-    for (const item of values) {
-      if (typeof item === 'string' && item.length > 0) {
-        const absolute = path.resolve(item);
-        if (existsSync(absolute)) roots.push(absolute);
-      }
-    }
-  }
-  return roots;
+  return payloadPaths(payload).filter((item) => existsSync(item));
 }
 
 /**

@@ -36,6 +36,17 @@ describe('biged dispatch', () => {
     queue.close();
   });
 
+  it('resolves relative paths in the payload against the caller, not the worker', async () => {
+    const result = await runCli(
+      ['dispatch', 'code_index', '{"path": "src/.."}', '--json', '--home', home.home],
+      { cwd: '/work/repo' },
+    );
+    expect(result.code).toBe(0);
+    const queue = createQueue({ file: home.db });
+    expect(queue.getOrThrow(1).payload).toEqual({ path: '/work/repo' });
+    queue.close();
+  });
+
   it('decodes --b64 payloads', async () => {
     const encoded = Buffer.from('{"query": "thermal", "limit": 2}').toString('base64');
     const result = await dispatch('knowledge_search', encoded, '--b64', '--json');

@@ -1,4 +1,4 @@
-import { parsePayload, type Task } from '@biged/core';
+import { parsePayload, resolvePayloadPaths, type Task } from '@biged/core';
 import { loadFleetSkills } from '@biged/fleet';
 import { parseSkillPayload } from '@biged/skill-sdk';
 import { type CommandContext, loadFleetConfig, requireHome, withQueue } from '../context';
@@ -27,10 +27,11 @@ export interface SubmitRequest {
 export async function submitTask(context: CommandContext, request: SubmitRequest): Promise<void> {
   requireHome(context);
   const config = loadFleetConfig(context);
-  const payload = parsePayload(request.payload, {
-    maxBytes: config.queue.max_payload_bytes,
-    skill: request.skill,
-  });
+  // Relative paths in the payload mean "from where I typed this"; the worker runs elsewhere.
+  const payload = resolvePayloadPaths(
+    parsePayload(request.payload, { maxBytes: config.queue.max_payload_bytes, skill: request.skill }),
+    context.io.cwd,
+  );
   const registry = await loadFleetSkills({ home: context.home, config });
   const skill = registry.get(request.skill);
   parseSkillPayload(skill, payload);

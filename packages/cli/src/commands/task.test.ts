@@ -31,11 +31,17 @@ describe('biged task', () => {
   afterEach(() => home.cleanup());
 
   it('queues a raw JSON task at priority 5 by default', async () => {
-    const result = await runCli(['task', '{"skill":"code_index","path":"."}', '--json', '--home', home.home]);
+    const result = await runCli(
+      ['task', '{"skill":"code_index","path":"."}', '--json', '--home', home.home],
+      {
+        cwd: '/srv/project',
+      },
+    );
     expect(result.code).toBe(0);
     expect(result.json()).toEqual({ id: 1, skill: 'code_index', status: 'PENDING', priority: 5 });
     const queue = createQueue({ file: home.db });
-    expect(queue.getOrThrow(1).payload).toEqual({ path: '.' });
+    // Relative paths are resolved against the caller's directory before the task is stored.
+    expect(queue.getOrThrow(1).payload).toEqual({ path: '/srv/project' });
     queue.close();
   });
 
