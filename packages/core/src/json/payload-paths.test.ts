@@ -14,6 +14,9 @@ describe('payload paths', () => {
   });
 
   it('lists only absolute paths a payload names', () => {
-    expect(payloadPaths({ path: '/a/../b', dir: 'relative', files: ['/c', ''], root: 7 })).toEqual(['/b', '/c']);
+    expect(payloadPaths({ path: '/a/../b', dir: 'relative', files: ['/c', ''], root: 7 })).toEqual([
+      '/b',
+      '/c',
+    ]);
   });
 });

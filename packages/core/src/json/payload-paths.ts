@@ -9,7 +9,8 @@ export const PAYLOAD_PATH_KEYS = ['path', 'paths', 'dir', 'root', 'file', 'files
 
 const mapPaths = (value: unknown, map: (item: string) => string): unknown => {
   if (typeof value === 'string' && value.length > 0) return map(value);
-  if (Array.isArray(value)) return value.map((item) => (typeof item === 'string' && item.length > 0 ? map(item) : item));
+  if (Array.isArray(value))
+    return value.map((item) => (typeof item === 'string' && item.length > 0 ? map(item) : item));
   return value;
 };
 
