@@ -10,10 +10,21 @@ const allowed = {
   'skill-sdk': ['core'],
   'module-sdk': ['core'],
   'hw-monitor': ['core'],
+  'local-model': ['core'],
   skills: ['core', 'skill-sdk'],
-  fleet: ['core', 'queue', 'skill-sdk', 'skills', 'hw-monitor'],
+  fleet: ['core', 'queue', 'skill-sdk', 'skills', 'hw-monitor', 'local-model'],
   dashboard: ['core', 'queue', 'hw-monitor'],
-  cli: ['core', 'queue', 'skill-sdk', 'skills', 'fleet', 'hw-monitor', 'dashboard', 'module-sdk'],
+  cli: [
+    'core',
+    'queue',
+    'skill-sdk',
+    'skills',
+    'fleet',
+    'hw-monitor',
+    'dashboard',
+    'module-sdk',
+    'local-model',
+  ],
 };
 const packages = Object.keys(allowed);
 
