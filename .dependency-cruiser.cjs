@@ -11,8 +11,9 @@ const allowed = {
   'module-sdk': ['core'],
   'hw-monitor': ['core'],
   'local-model': ['core'],
+  'model-providers': ['core'],
   skills: ['core', 'skill-sdk'],
-  fleet: ['core', 'queue', 'skill-sdk', 'skills', 'hw-monitor', 'local-model'],
+  fleet: ['core', 'queue', 'skill-sdk', 'skills', 'hw-monitor', 'local-model', 'model-providers'],
   dashboard: ['core', 'queue', 'hw-monitor'],
   cli: [
     'core',
@@ -24,6 +25,7 @@ const allowed = {
     'dashboard',
     'module-sdk',
     'local-model',
+    'model-providers',
   ],
 };
 const packages = Object.keys(allowed);

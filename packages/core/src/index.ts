@@ -7,7 +7,9 @@ export {
   fleetConfigSchema,
   fleetSectionSchema,
   modelsSectionSchema,
+  providerLimitsSchema,
   queueSectionSchema,
+  routerSectionSchema,
   workersSectionSchema,
 } from './config/fleet-config-schema';
 export type { LoadConfigOptions, LoadedConfig } from './config/load-config';
@@ -20,8 +22,17 @@ export type {
   ModelCallErrorOptions,
   RetryErrorOptions,
   RetryErrorReason,
+  RouterOfflineErrorOptions,
 } from './errors';
-export { BigedError, ConfigError, ModelCallError, PayloadError, RetryError, toError } from './errors';
+export {
+  BigedError,
+  ConfigError,
+  ModelCallError,
+  PayloadError,
+  RetryError,
+  RouterOfflineError,
+  toError,
+} from './errors';
 export type { FleetPaths, ResolveHomeOptions } from './home/fleet-home';
 
 export { fleetPaths, resolveHome } from './home/fleet-home';
@@ -39,15 +50,51 @@ export type {
   RateLimitPermit,
 } from './router/create-rate-limiter';
 export { createRateLimiter } from './router/create-rate-limiter';
+export type {
+  CreateRouterOptions,
+  FallbackLink,
+  Router,
+  RouterCallContext,
+  RouterEmbedRequest,
+  RouterEmbedResult,
+  RouterProviderLimits,
+  RouterRequest,
+  RouterResult,
+  RouterRetryOptions,
+  RouterStreamPart,
+} from './router/create-router';
+export { createRouter } from './router/create-router';
 export type { Sleep } from './router/delay';
+export type {
+  EmbedRequestV1,
+  EmbedResultV1,
+  FinishReasonV1,
+  JsonSchemaV1,
+  ModelCallOptionsV1,
+  ModelMessageV1,
+  ModelProviderV1,
+  ModelRequestV1,
+  ModelResultV1,
+  ModelStreamPartV1,
+  ModelUsageV1,
+} from './router/model-provider-v1';
+export type { ParseJsonOutputOptions, ResolvedMessagesV1 } from './router/model-request';
+export { estimateTokens, parseJsonOutput, resolveMessages } from './router/model-request';
 export type { RetryEvent, RetryWithBackoffOptions } from './router/retry';
 export { retryAfterMs, retryWithBackoff } from './router/retry';
+export type {
+  ModelCallEvent,
+  ModelRetryEvent,
+  RouterEventListener,
+  RouterEventMap,
+  UsageFailedEvent,
+} from './router/router-events';
+export type { UsageEntry, UsageReservation, UsageSink } from './router/usage-sink';
 export type {
   CallWithFallbackOptions,
   FallbackFailure,
   FallbackTarget,
   ModelFallbackEvent,
-  RouterEventMap,
 } from './router/with-fallback';
 export { callWithFallback, isRetryableError } from './router/with-fallback';
 export type {

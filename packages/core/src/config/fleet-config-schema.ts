@@ -54,6 +54,31 @@ export const modelsSectionSchema = z.object({
   tiers: tiersSchema.prefault({}),
 });
 
+/** Published limits of one provider, for `[router.limits.<provider>]`. The router uses `share` of each. */
+export const providerLimitsSchema = z.object({
+  requests_per_second: positiveNumber.optional(),
+  requests_per_minute: positiveNumber.optional(),
+  tokens_per_minute: positiveNumber.optional(),
+});
+
+/** `[router]`: how the model router paces, retries and falls back. */
+export const routerSectionSchema = z.object({
+  /** Fraction of each provider's published limits the fleet may use, in (0, 1]. */
+  share: z.number().gt(0).max(1).default(0.2),
+  /** Minimum time between two request starts to one provider, in ms. */
+  min_gap_ms: nonNegativeInt.default(300),
+  /** Retries after a retryable failure (429, 5xx, connection reset, timeout), per provider. */
+  max_retries: z.number().int().min(0).max(10).default(2),
+  /** Backoff before the first retry when the provider sent no `retry-after`, in ms (doubles each retry). */
+  retry_initial_delay_ms: nonNegativeInt.default(1000),
+  /** One provider attempt longer than this is aborted and counts as a retryable failure. */
+  request_timeout_secs: positiveNumber.default(120),
+  /** Provider -> the providers (`"local"`) or provider/model pairs (`"local/qwen3:8b"`) tried next. */
+  fallback: z.record(z.string(), z.array(z.string())).default({}),
+  /** Provider -> its published limits (`[router.limits.claude] requests_per_minute = 50`). */
+  limits: z.record(z.string(), providerLimitsSchema).default({}),
+});
+
 /** `[workers]`: how many of which role run. */
 export const workersSectionSchema = z.object({
   /** Number of coder_N instances (coder_1 … coder_N). */
@@ -187,6 +212,7 @@ export const skillsSectionSchema = z.object({
 export const fleetConfigSchema = z.object({
   fleet: fleetSectionSchema.prefault({}),
   models: modelsSectionSchema.prefault({}),
+  router: routerSectionSchema.prefault({}),
   workers: workersSectionSchema.prefault({}),
   affinity: affinitySectionSchema.prefault({}),
   thermal: thermalSectionSchema.prefault({}),

@@ -7,4 +7,6 @@ export { ModelCallError } from './model-call-error';
 export { PayloadError } from './payload-error';
 export type { RetryErrorOptions, RetryErrorReason } from './retry-error';
 export { RetryError } from './retry-error';
+export type { RouterOfflineErrorOptions } from './router-offline-error';
+export { RouterOfflineError } from './router-offline-error';
 export { toError } from './to-error';

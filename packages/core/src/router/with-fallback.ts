@@ -37,12 +37,6 @@ export interface ModelFallbackEvent {
   index: number;
 }
 
-/** The router's events (`noun:verb`), for whichever emitter the router uses. */
-export interface RouterEventMap {
-  /** A provider failed with a retryable error and the chain moved on. */
-  'model:fallback': ModelFallbackEvent;
-}
-
 /** Options for `callWithFallback`. */
 export interface CallWithFallbackOptions {
   /** Stops the chain: no further provider is tried and the abort reason (or the call's error) is thrown. */

@@ -1,2 +1,6 @@
+export type { MockModelProviderCall, MockModelProviderOptions, MockScript } from './mock-model-provider';
+export { MockModelProvider } from './mock-model-provider';
+export type { ModelProviderCaseOptions, ModelProviderCaseSetup } from './model-provider.case';
+export { describeModelProviderContract } from './model-provider.case';
 export type { TempHome } from './temp-home';
 export { createTempHome } from './temp-home';

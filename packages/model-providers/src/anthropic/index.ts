@@ -1,0 +1,2 @@
+export type { AnthropicProviderOptions } from './anthropic-provider';
+export { createAnthropicProvider } from './anthropic-provider';

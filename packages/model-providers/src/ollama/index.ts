@@ -1,0 +1,2 @@
+export type { OllamaProviderOptions } from './ollama-provider';
+export { createOllamaProvider } from './ollama-provider';
