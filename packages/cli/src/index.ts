@@ -1,5 +1,8 @@
+export type { BudgetJson, BudgetsJson } from './commands/budget';
 export type { AgentJson, StatusJson } from './commands/status';
 export type { SupervisorStatus } from './commands/supervisor-status';
+export type { UsageJson, UsageRowJson, UsageTotalsJson } from './commands/usage';
+export type { UsageDeltaJson, UsageDeltaRowJson } from './commands/usage-delta';
 export type { CliErrorCode } from './errors';
 export { CLI_ERROR_EXIT_CODES, CliError, exitCodeFor } from './errors';
 export type { ExitCode } from './exit-codes';

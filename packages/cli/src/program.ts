@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { BigedError } from '@biged/core';
 import { Command, CommanderError } from 'commander';
+import { registerBudget } from './commands/budget';
 import { registerCancel } from './commands/cancel';
 import { registerDispatch } from './commands/dispatch';
 import { registerDown } from './commands/down';
@@ -12,6 +13,8 @@ import { registerSecret } from './commands/secret';
 import { registerStatus } from './commands/status';
 import { registerTask } from './commands/task';
 import { registerUp } from './commands/up';
+import { registerUsage } from './commands/usage';
+import { registerUsageDelta } from './commands/usage-delta';
 import type { ProgramSession } from './context';
 import { exitCodeFor, hintFor } from './errors';
 import { EXIT_CODES, type ExitCode, ISSUES_URL } from './exit-codes';
@@ -49,6 +52,9 @@ Examples:
   biged status --json
   biged logs coder_1 --tail 50
   biged secret set ANTHROPIC_API_KEY sk-ant-...
+  biged usage --period week --json
+  biged usage-delta 2025-01-01 2025-01-07 2025-01-08 2025-01-14
+  biged budget
 `;
 
 // The built bin sits next to the module that holds this code (dist/), whichever chunk that is.
@@ -91,6 +97,9 @@ export function createProgram(options: CreateProgramOptions = {}): Command {
   registerLogs(program, session);
   registerLocks(program, session);
   registerSecret(program, session);
+  registerUsage(program, session);
+  registerUsageDelta(program, session);
+  registerBudget(program, session);
   return program;
 }
 

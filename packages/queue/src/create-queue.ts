@@ -561,7 +561,7 @@ export function createQueue({
       if (sqlite.open) sqlite.close();
     },
   };
-  attachDatabase(queue, sqlite);
+  attachDatabase(queue, { sqlite, retry, clock });
   return queue;
 }
 

@@ -49,7 +49,7 @@ describe('opening', () => {
       )
       .pluck()
       .all();
-    expect(tables).toEqual([MIGRATIONS_TABLE, 'agents', 'locks', 'tasks']);
+    expect(tables).toEqual([MIGRATIONS_TABLE, 'agents', 'locks', 'tasks', 'usage']);
     first.enqueue({ skill: 'summarize', payload: { keep: true } });
     first.close();
     first.close(); // harmless twice
@@ -57,7 +57,7 @@ describe('opening', () => {
     const second = createQueue({ file });
     closers.push(() => second.close());
     expect(getQueueDatabase(second).prepare(`SELECT count(*) FROM "${MIGRATIONS_TABLE}"`).pluck().get()).toBe(
-      1,
+      2, // 0000_initial, 0001_usage_ledger
     );
     expect(second.get(1)?.payload).toEqual({ keep: true });
   });

@@ -14,6 +14,8 @@ const symbol = Symbol.for(marker);
  * - `QUEUE_DB_LOCKED`: another connection held the write lock longer than `busyTimeoutMs`; nothing was written.
  * - `QUEUE_DB_CORRUPT`: the database file is not SQLite or is damaged (`file` is set); it was not modified.
  * - `QUEUE_DB_OPEN_FAILED`: the file could not be opened or migrated (`file` is set).
+ * - `QUEUE_BUDGET_EXCEEDED`: a `block` budget would be passed by the call; nothing was reserved (`skill` is set).
+ * - `QUEUE_RESERVATION_NOT_FOUND`: no usage reservation with that id (`reservationId` is set).
  */
 export type QueueErrorCode =
   | 'QUEUE_TASK_NOT_FOUND'
@@ -23,7 +25,9 @@ export type QueueErrorCode =
   | 'QUEUE_INVALID_TRANSITION'
   | 'QUEUE_DB_LOCKED'
   | 'QUEUE_DB_CORRUPT'
-  | 'QUEUE_DB_OPEN_FAILED';
+  | 'QUEUE_DB_OPEN_FAILED'
+  | 'QUEUE_BUDGET_EXCEEDED'
+  | 'QUEUE_RESERVATION_NOT_FOUND';
 
 /** Options of the {@link QueueError} constructor. */
 export interface QueueErrorOptions {
@@ -35,6 +39,10 @@ export interface QueueErrorOptions {
   taskId?: number;
   /** The database file concerned, if any. */
   file?: string;
+  /** The skill whose budget is concerned, if any. */
+  skill?: string;
+  /** The usage reservation concerned, if any. */
+  reservationId?: number;
   /** The underlying error (e.g. the better-sqlite3 `SqliteError`). */
   cause?: unknown;
   /** A short "try ..." hint for the operator. */
@@ -51,11 +59,17 @@ export class QueueError extends BigedError {
   readonly taskId: number | undefined;
   /** The database file, when the error is about the file. */
   readonly file: string | undefined;
+  /** The skill, when the error is about its budget. */
+  readonly skill: string | undefined;
+  /** The usage reservation, when the error is about one. */
+  readonly reservationId: number | undefined;
 
-  constructor({ taskId, file, ...options }: QueueErrorOptions) {
+  constructor({ taskId, file, skill, reservationId, ...options }: QueueErrorOptions) {
     super({ name, ...options });
     this.taskId = taskId;
     this.file = file;
+    this.skill = skill;
+    this.reservationId = reservationId;
   }
 
   /** True when `error` is a QueueError from any copy of @biged/queue. */

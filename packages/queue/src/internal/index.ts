@@ -3,6 +3,7 @@
 export type { ClaimSqlShape } from '../claim-sql';
 export { buildClaimSql } from '../claim-sql';
 export { MIGRATIONS_TABLE, migrationsFolder } from '../open-database';
-export { getQueueDatabase } from '../queue-database';
-export type { AgentRow, LockRow, TaskRow } from '../schema';
-export { agents, locks, tasks } from '../schema';
+export type { QueueConnection } from '../queue-database';
+export { getQueueConnection, getQueueDatabase } from '../queue-database';
+export type { AgentRow, LockRow, TaskRow, UsageRow } from '../schema';
+export { agents, locks, tasks, usage } from '../schema';

@@ -4,3 +4,5 @@ export type { LockRow } from './locks';
 export { locks } from './locks';
 export type { TaskRow } from './tasks';
 export { tasks } from './tasks';
+export type { UsageRow } from './usage';
+export { usage } from './usage';
