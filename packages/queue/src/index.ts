@@ -35,6 +35,7 @@ export type {
   BudgetStatusRequest,
   CostEstimate,
   CostRequest,
+  CreateLedgerUsageSinkOptions,
   CreateUsageLedgerOptions,
   LedgerTime,
   ListUsageOptions,
@@ -57,6 +58,8 @@ export type {
   UsageTotals,
 } from './usage';
 export {
+  budgetsFromConfig,
+  createLedgerUsageSink,
   createUsageLedger,
   DEFAULT_RESERVATION_TIMEOUT_MS,
   DEFAULT_THROTTLE_MS,
@@ -64,6 +67,7 @@ export {
   findModelPrice,
   LOCAL_PROVIDERS,
   MODEL_PRICES,
+  NO_SKILL,
   periodWindow,
 } from './usage';
 export { VERSION } from './version';

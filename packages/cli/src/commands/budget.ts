@@ -1,5 +1,4 @@
-import type { FleetConfig } from '@biged/core';
-import { type Budget, type BudgetStatus, createUsageLedger } from '@biged/queue';
+import { type Budget, type BudgetStatus, budgetsFromConfig, createUsageLedger } from '@biged/queue';
 import type { Command } from 'commander';
 import { contextFor, loadFleetConfig, type ProgramSession, requireHome, withQueue } from '../context';
 import { renderTable } from '../output/table';
@@ -26,15 +25,6 @@ export interface BudgetsJson {
   period: Budget['period'];
   enforcement: Budget['enforcement'];
   budgets: BudgetJson[];
-}
-
-/** The `<skill> = USD` keys of `[budgets]`, with the section's period and enforcement, by skill name. */
-export function budgetsFromConfig(config: FleetConfig): Array<{ skill: string; budget: Budget }> {
-  const { period, enforcement, ...limits } = config.budgets;
-  return Object.entries(limits)
-    .filter((entry): entry is [string, number] => typeof entry[1] === 'number')
-    .sort(([left], [right]) => (left < right ? -1 : left > right ? 1 : 0))
-    .map(([skill, limitUsd]) => ({ skill, budget: { limitUsd, period, enforcement } }));
 }
 
 const budgetToJson = (status: BudgetStatus): BudgetJson => ({
