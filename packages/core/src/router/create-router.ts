@@ -140,6 +140,8 @@ interface Link {
 /** Holds what `usage.reserve` returned for one link, for its `record` entry. */
 interface ReservationSlot {
   reservation?: unknown;
+  /** `reserve` refused the call: the provider was never called, so there is nothing to record. */
+  refused?: boolean;
 }
 
 interface Attempted<T> {
@@ -358,14 +360,19 @@ export function createRouter(options: CreateRouterOptions): Router {
     const { signal } = context;
     const providerId = link.provider.providerId;
     if (usageSink?.reserve) {
-      slot.reservation = await usageSink.reserve({
-        skill: context.skill,
-        agent: context.agent,
-        provider: providerId,
-        model: link.model,
-        estimatedInputTokens: estimate.input,
-        estimatedOutputTokens: estimate.output,
-      });
+      try {
+        slot.reservation = await usageSink.reserve({
+          skill: context.skill,
+          agent: context.agent,
+          provider: providerId,
+          model: link.model,
+          estimatedInputTokens: estimate.input,
+          estimatedOutputTokens: estimate.output,
+        });
+      } catch (error) {
+        slot.refused = true;
+        throw error;
+      }
     }
     const limiter = limiterOf(providerId);
     let attempts = 0;
@@ -449,10 +456,12 @@ export function createRouter(options: CreateRouterOptions): Router {
         await record(entryOf(request, link, 'generate', started, attempts, result.usage, slot), undefined);
         return { ...result, provider: link.provider.providerId, attempts, latencyMs };
       } catch (error) {
-        await record(
-          entryOf(request, link, 'generate', started, attemptsOf(error, attempts), ZERO_USAGE, slot, error),
-          error,
-        );
+        if (!slot.refused) {
+          await record(
+            entryOf(request, link, 'generate', started, attemptsOf(error, attempts), ZERO_USAGE, slot, error),
+            error,
+          );
+        }
         throw error;
       }
     });
@@ -478,10 +487,12 @@ export function createRouter(options: CreateRouterOptions): Router {
         await record(entryOf(request, link, 'embed', started, attempts, usage, slot), undefined);
         return { ...value, provider: link.provider.providerId, attempts, latencyMs };
       } catch (error) {
-        await record(
-          entryOf(request, link, 'embed', started, attemptsOf(error, 1), ZERO_USAGE, slot, error),
-          error,
-        );
+        if (!slot.refused) {
+          await record(
+            entryOf(request, link, 'embed', started, attemptsOf(error, 1), ZERO_USAGE, slot, error),
+            error,
+          );
+        }
         throw error;
       }
     });
@@ -543,10 +554,12 @@ export function createRouter(options: CreateRouterOptions): Router {
         );
         return { link, started, attempts, slot, ...value };
       } catch (error) {
-        await record(
-          entryOf(request, link, 'stream', started, attemptsOf(error, 1), ZERO_USAGE, slot, error),
-          error,
-        );
+        if (!slot.refused) {
+          await record(
+            entryOf(request, link, 'stream', started, attemptsOf(error, 1), ZERO_USAGE, slot, error),
+            error,
+          );
+        }
         throw error;
       }
     });

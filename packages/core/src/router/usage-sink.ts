@@ -53,7 +53,7 @@ export interface UsageEntry {
 export interface UsageSink {
   /**
    * Called before each provider call; throw (or reject) to refuse it, e.g. when a `[budgets]` limit is
-   * spent. The error reaches the caller as is and the provider is not called. A throttling budget may
+   * spent. The error reaches the caller as is, the provider is not called, and `record` is not called for it. A throttling budget may
    * simply wait before resolving. Whatever it returns (a reservation id) comes back on the entry given to
    * `record` as `reservation`, so the ledger can settle or release it. Default: none.
    */

@@ -67,8 +67,6 @@ export function createLedgerUsageSink({
       return { reservationId: reservation.reservationId };
     },
     record(entry: RouterUsageEntry): void {
-      // Refused by this sink's own reserve (budget exceeded): the provider was never called, nothing billed.
-      if (entry.error?.code === 'QUEUE_BUDGET_EXCEEDED' && !isLedgerReservation(entry.reservation)) return;
       const result = {
         inputTokens: entry.inputTokens,
         outputTokens: entry.outputTokens,
