@@ -272,11 +272,8 @@ export function createSupervisor(options: CreateSupervisorOptions): Supervisor {
         );
         child.kill('SIGTERM');
       }
+      // Each worker's exit handler has already returned its tasks and marked it OFFLINE.
       await Promise.all(exits);
-      for (const slot of slots.values()) {
-        recoverAgent(slot.agent.name, 'worker-exit');
-        queue.setAgentStatus(slot.agent.name, 'OFFLINE');
-      }
       writeStatus();
       log.info('fleet stopped');
     },
