@@ -41,6 +41,13 @@ export { DEFAULT_MAX_PAYLOAD_BYTES, parsePayload } from './json/parse-payload';
 export { PAYLOAD_PATH_KEYS, payloadPaths, resolvePayloadPaths } from './json/payload-paths';
 export type { CreateLoggerOptions, Logger } from './logger/create-logger';
 export { createLogger, createSilentLogger } from './logger/create-logger';
+export type { EmbeddedOllamaState, ResolveOllamaHostOptions } from './models/embedded-ollama-state';
+export {
+  readEmbeddedOllamaState,
+  removeEmbeddedOllamaState,
+  resolveOllamaHost,
+  writeEmbeddedOllamaState,
+} from './models/embedded-ollama-state';
 export type {
   AcquireOptions,
   CreateRateLimiterOptions,

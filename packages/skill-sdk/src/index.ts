@@ -7,6 +7,8 @@ export type {
 export { createInMemorySkillQueue } from './create-in-memory-skill-queue';
 export type { CreateSkillFsOptions } from './create-skill-fs';
 export { createSkillFs } from './create-skill-fs';
+export type { CreateSkillModelsOptions, SkillModelRouter } from './create-skill-models';
+export { createSkillModels } from './create-skill-models';
 export type { SkillRegistry } from './create-skill-registry';
 export { createSkillRegistry } from './create-skill-registry';
 export type { DefineSkillOptions, Skill } from './define-skill';
@@ -17,6 +19,7 @@ export {
   SkillDefinitionError,
   SkillFsError,
   SkillLoadError,
+  SkillModelsUnavailableError,
   SkillNetworkDisabledError,
   SkillNotFoundError,
   SkillResultError,
@@ -28,7 +31,10 @@ export type { RunSkillOptions, RunSkillResult } from './run-skill';
 export { parseSkillPayload, runSkill } from './run-skill';
 export type {
   SkillContext,
+  SkillEmbedRequest,
   SkillFs,
+  SkillModelRequest,
+  SkillModels,
   SkillPayloadSchema,
   SkillQueue,
   SkillTaskInfo,

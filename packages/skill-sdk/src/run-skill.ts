@@ -14,6 +14,7 @@ import {
 import type { z } from 'zod';
 import { createInMemorySkillQueue, type SpawnedTask } from './create-in-memory-skill-queue';
 import { createSkillFs } from './create-skill-fs';
+import { createSkillModels, type SkillModelRouter } from './create-skill-models';
 import type { Skill } from './define-skill';
 import { SkillCancelledError } from './errors/skill-cancelled-error';
 import { SkillNetworkDisabledError } from './errors/skill-network-disabled-error';
@@ -56,6 +57,12 @@ export interface RunSkillOptions {
   queue?: SkillQueue;
   /** The task being run. Default `{ id: 1, attempt: 1, agent: 'local' }`. */
   task?: Partial<SkillTaskInfo>;
+  /**
+   * The model router behind `ctx.models` (the skill, agent and task signal are filled in on each call).
+   * Default: none, so `ctx.models.available` is false and calls reject with `SkillModelsUnavailableError`.
+   * Tests pass `createRouter({ providers: [new MockModelProvider(...)] })` from `@biged/core`.
+   */
+  models?: SkillModelRouter;
 }
 
 /** What `runSkill` resolves with. */
@@ -162,6 +169,12 @@ export async function runSkill<Schema extends SkillPayloadSchema, Result>(
       return paths;
     },
     task: { id: 1, attempt: 1, agent: 'local', ...options.task },
+    models: createSkillModels({
+      router: options.models,
+      skill: skill.name,
+      agent: options.task?.agent ?? 'local',
+      signal: controller.signal,
+    }),
   };
 
   const timeoutMs = options.timeoutMs ?? skill.timeoutMs;

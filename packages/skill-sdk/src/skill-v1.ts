@@ -1,5 +1,14 @@
 import type { Dirent, Stats } from 'node:fs';
-import type { FleetConfig, FleetPaths, Logger } from '@biged/core';
+import type {
+  FleetConfig,
+  FleetPaths,
+  Logger,
+  RouterEmbedRequest,
+  RouterEmbedResult,
+  RouterRequest,
+  RouterResult,
+  RouterStreamPart,
+} from '@biged/core';
 import type { z } from 'zod';
 
 /**
@@ -113,6 +122,32 @@ export interface SkillFs {
   walk(dir: string, options?: SkillWalkOptions): AsyncIterable<SkillWalkEntry>;
 }
 
+/**
+ * A model request from a skill: the router's request (`prompt` or `messages`, optional `json` schema,
+ * `provider`, `model`, ...) without the fields the host fills in (`skill`, `agent`). A `signal` given here
+ * is combined with the task's.
+ */
+export type SkillModelRequest = Omit<RouterRequest, 'skill' | 'agent'>;
+
+/** An embedding request from a skill (see `SkillModelRequest`). */
+export type SkillEmbedRequest = Omit<RouterEmbedRequest, 'skill' | 'agent'>;
+
+/**
+ * Language models, as a skill reaches them: only through the fleet's model router, which rate-limits,
+ * retries, falls back, books usage and cost to this skill, and enforces its budget and the fleet's
+ * offline and air-gap modes. The task's signal cancels every call.
+ */
+export interface SkillModels {
+  /** False when the host has no router; every call then rejects with `SkillModelsUnavailableError`. */
+  readonly available: boolean;
+  /** One full answer (with `json`: the parsed structured output in `result.json`). */
+  call(request: SkillModelRequest): Promise<RouterResult>;
+  /** The answer as it is generated. */
+  stream(request: SkillModelRequest): AsyncIterable<RouterStreamPart>;
+  /** Embedding vectors (default model: `[models] embed_model` on the local provider). */
+  embed(request: SkillEmbedRequest): Promise<RouterEmbedResult>;
+}
+
 /** Everything a skill's `run` gets besides its payload. */
 export interface SkillContext {
   /** The fleet's validated fleet.toml. */
@@ -132,6 +167,8 @@ export interface SkillContext {
   paths: FleetPaths;
   /** The task being run. */
   task: SkillTaskInfo;
+  /** Language models through the fleet's router (see `SkillModels`). */
+  models: SkillModels;
 }
 
 /**

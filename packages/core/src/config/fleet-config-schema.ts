@@ -48,9 +48,28 @@ export const modelsSectionSchema = z.object({
   complex: z.string().default('qwen3:8b'),
   complex_provider: z.string().default('local'),
   conductor_model: z.string().default('qwen3:4b'),
+  /** Provider the conductor (`biged task "<sentence>"`) asks: `local`, `claude` or `gemini`. */
+  conductor_provider: z.string().default('local'),
+  /** Default Claude model (provider `claude`). */
+  claude_model: z.string().default('claude-sonnet-4-5'),
+  /** Default Gemini model (provider `gemini`). */
+  gemini_model: z.string().default('gemini-2.5-flash'),
+  /** Anthropic API base URL, for a proxy or gateway. Default: the SDK's. */
+  claude_base_url: z.string().url().optional(),
+  /** Gemini API base URL, for a proxy or gateway. Default: the SDK's. */
+  gemini_base_url: z.string().url().optional(),
   vision_model: z.string().optional(),
   ollama_host: z.string().url().default('http://localhost:11434'),
   keep_alive_mins: nonNegativeInt.default(30),
+  /** Embedding model (on the local provider) for RAG and `router.embed` calls that name none. */
+  embed_model: z.string().default('nomic-embed-text'),
+  /**
+   * Start the embedded local-model backend (`@biged/local-model`) when `ollama_host` does not answer and
+   * `local` or `conductor_model` names a GGUF file in the fleet home's `models/` folder.
+   */
+  embedded: bool(true),
+  /** CPU threads for the embedded backend. Default: sized to the machine. */
+  embedded_threads: z.number().int().min(1).max(1024).optional(),
   tiers: tiersSchema.prefault({}),
 });
 

@@ -32,6 +32,10 @@ export interface FleetPaths {
   /** Supervisor pid file and other runtime state. */
   run: string;
   supervisorPid: string;
+  /** GGUF model files the embedded local-model backend serves (`<name>.gguf` is model `<name>`). */
+  models: string;
+  /** Where the supervisor advertises the embedded backend it started (`{ url, pid, models, startedAt }`). */
+  embeddedOllama: string;
 }
 
 /** Paths inside `home` (see docs/architecture.md, "The fleet home"). */
@@ -51,5 +55,7 @@ export function fleetPaths(home: string): FleetPaths {
     debugReports: at('reports', 'debug'),
     run: at('run'),
     supervisorPid: at('run', 'supervisor.pid'),
+    models: at('models'),
+    embeddedOllama: at('run', 'embedded-ollama.json'),
   };
 }
