@@ -2,16 +2,9 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { type Logger, toError } from '@biged/core';
-import {
-  type ChatHistoryItem,
-  type GbnfJsonSchema,
-  getLlama,
-  type Llama,
-  type LlamaGrammar,
-  LlamaLogLevel,
-} from 'node-llama-cpp';
+import { type ChatHistoryItem, getLlama, type Llama, type LlamaGrammar, LlamaLogLevel } from 'node-llama-cpp';
 import { LocalModelBackendError, LocalModelNotFoundError, LocalModelRequestError } from './errors';
-import { toGrammarSchema } from './json-schema-grammar';
+import { compileJsonSchemaGrammar, GRAMMAR_END_MARKER } from './json-schema-grammar';
 import { DEFAULT_KEEP_ALIVE_MS, parseKeepAlive } from './keep-alive';
 import { listModelFiles, readModelDetails } from './model-files';
 import { createModelPool, type GenerationInput, type LoadedModelInfo, type ModelLease } from './model-pool';
@@ -136,18 +129,25 @@ export async function startEmbeddedOllama(options: StartEmbeddedOllamaOptions): 
 
   function grammarFor(format: unknown): Promise<LlamaGrammar> | undefined {
     if (format === undefined || format === null || format === '') return undefined;
-    if (format === 'json') return cached('json', () => llama.getGrammarFor('json'));
-    if (typeof format !== 'object' || Array.isArray(format)) {
+    const isSchema = typeof format === 'object' && !Array.isArray(format);
+    if (format !== 'json' && !isSchema) {
       throw new LocalModelRequestError({
         reason: 'invalid-field',
         field: 'format',
         message: `format must be "json" or a JSON schema object; got ${JSON.stringify(format)}`,
       });
     }
-    const schema = toGrammarSchema(format);
-    return cached(JSON.stringify(schema), async () => {
+    // "json" is any JSON object, compiled like a schema so it shares the same whitespace and number rules.
+    // The grammar forces GRAMMAR_END_MARKER after the value and stops on it; trimWhitespaceSuffix drops it.
+    const { gbnf, ignored } = compileJsonSchemaGrammar(format === 'json' ? { type: 'object' } : format);
+    if (ignored.length > 0) log?.debug('format: keywords not enforced by the grammar', { ignored });
+    return cached(gbnf, async () => {
       try {
-        return await llama.createGrammarForJsonSchema<GbnfJsonSchema>(schema);
+        return await llama.createGrammar({
+          grammar: gbnf,
+          stopGenerationTriggers: [GRAMMAR_END_MARKER],
+          trimWhitespaceSuffix: true,
+        });
       } catch (error) {
         throw new LocalModelRequestError({
           reason: 'unsupported',

@@ -33,6 +33,22 @@ describe('writeTestModel', () => {
     expect(digest(await readFile(second.file))).toBe(digest(bytes));
   });
 
+  it('declares the context length it is asked for, and nothing else changes', async () => {
+    const long = await writeTestModel({ file: path.join(dir, 'long.gguf'), contextLength: 16_384 });
+    const standard = await writeTestModel({ file: path.join(dir, 'standard.gguf') });
+    const [base, wide] = await Promise.all([readFile(standard.file), readFile(long.file)]);
+    const key = Buffer.from('llama.context_length');
+    // The value is a uint32 right after the key and its type tag.
+    const valueAt = (bytes: Buffer) => bytes.indexOf(key) + key.length + 4;
+    expect(base.readUInt32LE(valueAt(base))).toBe(2048);
+    expect(wide.readUInt32LE(valueAt(wide))).toBe(16_384);
+    wide.writeUInt32LE(2048, valueAt(wide));
+    expect(wide.equals(base)).toBe(true);
+    await expect(writeTestModel({ file: path.join(dir, 'bad.gguf'), contextLength: 0 })).rejects.toThrow(
+      RangeError,
+    );
+  });
+
   it('rejects an unknown mode', async () => {
     await expect(
       writeTestModel({ file: path.join(dir, 'c.gguf'), mode: 'random' as 'bigram' }),

@@ -11,6 +11,12 @@ export interface WriteTestModelOptions {
    * and repeatable (prompt `"the qu"` continues with `"mps log."`) and `'.'` ends a reply.
    */
   mode?: 'bigram';
+  /**
+   * The context length the GGUF declares (`llama.context_length`), in tokens. Default 2048. Its tokens are
+   * single characters, so prompts that list many skills need more; the bigram model does not depend on
+   * position, so a longer context changes nothing else.
+   */
+  contextLength?: number;
 }
 
 /** What `writeTestModel` wrote. */
@@ -62,9 +68,13 @@ interface Tensor {
 export async function writeTestModel({
   file,
   mode = 'bigram',
+  contextLength = 2048,
 }: WriteTestModelOptions): Promise<TestModelInfo> {
   if (mode !== 'bigram') throw new TypeError(`Unknown test model mode "${String(mode)}"; use "bigram".`);
-  const model = buildBigramModel();
+  if (!Number.isInteger(contextLength) || contextLength < 16 || contextLength > 1_048_576) {
+    throw new RangeError(`contextLength must be an integer in [16, 1048576], got ${String(contextLength)}`);
+  }
+  const model = buildBigramModel(contextLength);
   const bytes = encodeGguf(model.metadata, model.tensors);
   const absolute = path.resolve(file);
   await mkdir(path.dirname(absolute), { recursive: true });
@@ -94,7 +104,7 @@ function buildVocabulary(): { tokens: string[]; types: number[] } {
   return { tokens, types };
 }
 
-function buildBigramModel(): {
+function buildBigramModel(contextLength: number): {
   metadata: Array<[string, MetadataValue]>;
   tensors: Tensor[];
   vocabularySize: number;
@@ -108,7 +118,6 @@ function buildBigramModel(): {
   const embeddingLength = Math.ceil(vocabularySize / 64) * 64;
   const headCount = 4;
   const feedForwardLength = 64;
-  const contextLength = 2048;
 
   // Count letter pairs; '.' is always followed by the end-of-text token so replies stop there.
   const corpus = BIGRAM_CORPUS.replaceAll(' ', SPACE_MARKER);

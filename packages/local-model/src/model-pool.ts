@@ -13,6 +13,7 @@ import {
   resolveChatWrapper,
 } from 'node-llama-cpp';
 import { LocalModelBackendError, LocalModelNotFoundError, LocalModelRequestError } from './errors';
+import { createGrammarChatWrapper } from './grammar-chat-wrapper';
 import { canonicalModelName, listModelFiles, type ModelFile } from './model-files';
 import { createMutex, type Mutex } from './mutex';
 import { type OllamaRunOptions, type Sampling, toSampling } from './ollama-options';
@@ -43,6 +44,8 @@ interface LoadedModel {
     completion: LlamaCompletion;
     /** Created on the first chat request: resolving the chat template costs ~0.3 s. */
     chat?: LlamaChat;
+    /** The same chat seen through `createGrammarChatWrapper`, for requests with a `format` grammar. */
+    grammarChat?: LlamaChat;
   };
   embedding?: { context: LlamaEmbeddingContext; size: number };
   /** Requests holding the model; it is never unloaded while one does. */
@@ -326,8 +329,16 @@ export function createModelPool(options: ModelPoolOptions): ModelPool {
     if (input.kind === 'chat') {
       // The chat wrapper (template) belongs to the model; keep it when the context is recreated.
       entry.chatWrapper ??= resolveChatWrapper(entry.model);
-      generation.chat ??= new LlamaChat({ contextSequence: sequence, chatWrapper: entry.chatWrapper });
-      chat = generation.chat;
+      if (grammar) {
+        generation.grammarChat ??= new LlamaChat({
+          contextSequence: sequence,
+          chatWrapper: createGrammarChatWrapper(entry.chatWrapper),
+        });
+        chat = generation.grammarChat;
+      } else {
+        generation.chat ??= new LlamaChat({ contextSequence: sequence, chatWrapper: entry.chatWrapper });
+        chat = generation.chat;
+      }
     }
     const model = entry.model;
     const promptTokens =
