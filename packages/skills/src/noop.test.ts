@@ -12,7 +12,17 @@ describe('noop', () => {
 
 describe('builtinSkills', () => {
   it('lists every built-in skill once, as v1 skills', () => {
-    expect(builtinSkills.map((skill) => skill.name)).toEqual(['code_index', 'knowledge_search', 'noop']);
+    expect(builtinSkills.map((skill) => skill.name)).toEqual([
+      'code_discuss',
+      'code_index',
+      'code_review',
+      'knowledge_search',
+      'noop',
+      'summarize',
+      'synthesize',
+    ]);
     expect(builtinSkills.every((skill) => skill.specificationVersion === 'v1')).toBe(true);
+    // The router decides which provider may run offline; no built-in skill needs the internet itself.
+    expect(builtinSkills.filter((skill) => skill.requiresNetwork)).toEqual([]);
   });
 });

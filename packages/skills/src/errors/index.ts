@@ -1,0 +1,4 @@
+export type { ModelOutputErrorOptions } from './model-output-error';
+export { ModelOutputError } from './model-output-error';
+export type { SkillInputErrorCode, SkillInputErrorOptions } from './skill-input-error';
+export { SkillInputError } from './skill-input-error';
