@@ -7,12 +7,13 @@ import type { TaskQueue } from './task-queue';
 let queue: TaskQueue | undefined;
 afterEach(() => queue?.close());
 
-function plan(shape: { skills: boolean; preferred: boolean }): string[] {
+function plan(shape: { skills: boolean; preferred: boolean; exclude?: boolean }): string[] {
   queue = createQueue({ file: ':memory:' });
   const database = getQueueDatabase(queue);
   const parameters: Record<string, string | number> = { agent: 'a', now: 0 };
   if (shape.skills) parameters.skills = '["summarize"]';
   if (shape.preferred) parameters.preferred = '["code_review"]';
+  if (shape.exclude) parameters.exclude = '["synthesize"]';
   const rows = database.prepare(`EXPLAIN QUERY PLAN ${buildClaimSql(shape)}`).all(parameters) as Array<{
     detail: string;
   }>;
@@ -25,6 +26,8 @@ describe('buildClaimSql', () => {
     { skills: true, preferred: false },
     { skills: false, preferred: true },
     { skills: true, preferred: true },
+    { skills: false, preferred: false, exclude: true },
+    { skills: false, preferred: true, exclude: true },
   ])('finds candidates by index, never by scanning or sorting tasks (%o)', (shape) => {
     const details = plan(shape);
     const taskAccess = details.filter((detail) => /\b(tasks|candidate)\b/.test(detail));

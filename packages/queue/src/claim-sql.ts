@@ -8,6 +8,11 @@ export interface ClaimSqlShape {
   skills: boolean;
   /** Unassigned tasks of `@preferred` (a JSON array) go before the rest. */
   preferred: boolean;
+  /**
+   * Tasks of `@exclude` (a JSON array) are never claimed. Only needed without `skills`: with a skill list
+   * the caller removes the excluded skills from it instead.
+   */
+  exclude?: boolean;
 }
 
 /**
@@ -27,7 +32,7 @@ function bestOfSkills(parameter: string, rank: number): string {
 
 /**
  * Builds the single-statement atomic claim. Parameters: `@agent`, `@now` (epoch ms), and `@skills` /
- * `@preferred` (JSON arrays) when the shape has them.
+ * `@preferred` / `@exclude` (JSON arrays) when the shape has them.
  *
  * The inner SELECT ranks at most three candidates, each found by its own LIMIT 1 index lookup:
  * rank 0 the best task assigned to this agent, rank 1 the best unassigned task of a preferred skill,
@@ -38,7 +43,11 @@ function bestOfSkills(parameter: string, rank: number): string {
  * it did not move to RUNNING.
  */
 export function buildClaimSql(shape: ClaimSqlShape): string {
-  const skillFilter = shape.skills ? `AND skill IN (SELECT value FROM json_each(@skills))` : '';
+  const skillFilter = shape.skills
+    ? `AND skill IN (SELECT value FROM json_each(@skills))`
+    : shape.exclude
+      ? `AND skill NOT IN (SELECT value FROM json_each(@exclude))`
+      : '';
   const assigned = `SELECT id, 0 AS claim_rank FROM tasks
       WHERE assigned_to = @agent AND status = 'PENDING' ${skillFilter}
       ORDER BY priority DESC, id ASC LIMIT 1`;
@@ -48,7 +57,7 @@ export function buildClaimSql(shape: ClaimSqlShape): string {
   // stepped over.
   const anyTask = `SELECT id, 2 AS claim_rank FROM tasks
       WHERE status = 'PENDING' AND assigned_to IS NULL
-        ${shape.skills ? 'AND +skill IN (SELECT value FROM json_each(@skills))' : ''}
+        ${shape.skills ? 'AND +skill IN (SELECT value FROM json_each(@skills))' : shape.exclude ? 'AND +skill NOT IN (SELECT value FROM json_each(@exclude))' : ''}
       ORDER BY priority DESC, id ASC LIMIT 1`;
   const candidates = [assigned, ...(shape.preferred ? [bestOfSkills('@preferred', 1)] : []), anyTask]
     .map((candidate) => `SELECT * FROM (${candidate})`)

@@ -342,6 +342,8 @@ describe('reads', () => {
       FAILED: 0,
       CANCELLED: 0,
       WAITING_HUMAN: 0,
+      BLOCKED: 0,
+      SKIPPED: 0,
     });
   });
 });

@@ -14,26 +14,48 @@ import {
 import type { Statement } from 'better-sqlite3';
 import { and, asc, desc, eq, sql } from 'drizzle-orm';
 import { buildClaimSql } from './claim-sql';
+import {
+  createDependencyGraph,
+  DEPENDENCY_SQL,
+  dependencyReason,
+  OPEN_STATUSES,
+  type UnsuccessfulStatus,
+} from './dependency-sql';
 import { QueueError } from './errors/queue-error';
 import { openDatabase } from './open-database';
 import { attachDatabase } from './queue-database';
-import { type AgentRow, agents, locks, type TaskRow, tasks } from './schema';
-import type {
-  ClaimOptions,
-  ClaimRequest,
-  CreateQueueOptions,
-  EnqueueRequest,
-  FailOptions,
-  HeartbeatResult,
-  ListTasksOptions,
-  Lock,
-  RecoveryResult,
-  SettleRequest,
-  SettleResult,
-  TaskQueue,
-  WaitForTaskOptions,
+import { type AgentRow, type AlertRow, agents, alerts, locks, type TaskRow, tasks } from './schema';
+import {
+  ALERT_SEVERITIES,
+  type Alert,
+  type ClaimOptions,
+  type ClaimRequest,
+  type CreateQueueOptions,
+  type DependencyFailurePolicy,
+  type EnqueueRequest,
+  type FailOptions,
+  type HeartbeatResult,
+  type ListAlertsOptions,
+  type ListTasksOptions,
+  type Lock,
+  type RaiseAlertRequest,
+  type RecoveryResult,
+  type SettleRequest,
+  type SettleResult,
+  type SubmitManyRequest,
+  type SubmitResult,
+  type TaskDependencies,
+  type TaskQueue,
+  type WaitForTaskOptions,
 } from './task-queue';
-import { TASK_COLUMNS, toAgent, toLock, toTask } from './task-row';
+import { isoOrNull, TASK_COLUMNS, toAgent, toLock, toTask } from './task-row';
+
+/**
+ * The task holding an idempotency key, with the end of its debounce window: one seek in the partial
+ * unique index `tasks_idempotency_key_unique` (create-queue.dedupe.test.ts checks the plan).
+ */
+export const HOLDER_BY_KEY_SQL = `SELECT ${TASK_COLUMNS}, idempotency_expires_at AS idempotencyExpiresAt
+  FROM tasks WHERE idempotency_key = ? AND idempotency_released_at IS NULL`;
 
 /** Default `maxAttempts` of a task. */
 export const DEFAULT_MAX_ATTEMPTS = 3;
@@ -46,6 +68,16 @@ const SKILL_PATTERN = /^[a-z][a-z0-9_.-]*$/;
 const MAX_LIST_LIMIT = 10_000;
 /** Most tasks one claimMany/settle call may claim. */
 const MAX_CLAIM_BATCH = 1000;
+/** Most requests in one submitMany call, and most dependencies of one task. */
+const MAX_SUBMIT_BATCH = 10_000;
+const MAX_DEPENDENCIES = 10_000;
+/** Longest `ref` in a submitMany batch. */
+const MAX_REF_LENGTH = 200;
+/** Default and limits of alerts. */
+const DEFAULT_ALERT_LIMIT = 100;
+const MAX_ALERT_TYPE_LENGTH = 100;
+const MAX_ALERT_MESSAGE_LENGTH = 2000;
+const MAX_ALERT_SOURCE_LENGTH = 200;
 /** Error recorded on a task failed by `requeueAgentTasks` after its last attempt. */
 const WORKER_DIED = 'worker died; max attempts reached';
 /** Error recorded on a task failed by `recoverStale` after its last attempt. */
@@ -88,12 +120,21 @@ export function createQueue({
   const statements = {
     insertTask: sqlite.prepare(
       `INSERT INTO tasks (skill, payload_json, priority, status, assigned_to, attempts, max_attempts,
-         timeout_ms, parent_id, idempotency_key, created_at)
-       VALUES (@skill, @payloadJson, @priority, 'PENDING', @assignedTo, 0, @maxAttempts, @timeoutMs,
-         @parentId, @idempotencyKey, @now)
+         timeout_ms, error, parent_id, idempotency_key, idempotency_expires_at, blocked_count,
+         on_dependency_failure, created_at, finished_at)
+       VALUES (@skill, @payloadJson, @priority, @status, @assignedTo, 0, @maxAttempts, @timeoutMs,
+         @error, @parentId, @idempotencyKey, @idempotencyExpiresAt, @blockedCount,
+         @onDependencyFailure, @now, @finishedAt)
        RETURNING ${TASK_COLUMNS}`,
     ),
-    byIdempotencyKey: sqlite.prepare(`SELECT ${TASK_COLUMNS} FROM tasks WHERE idempotency_key = ?`),
+    byIdempotencyKey: sqlite.prepare(HOLDER_BY_KEY_SQL),
+    releaseIdempotencyKey: sqlite.prepare('UPDATE tasks SET idempotency_released_at = @now WHERE id = @id'),
+    dependencyStatuses: sqlite.prepare(DEPENDENCY_SQL.statuses),
+    dependsOn: sqlite.prepare(DEPENDENCY_SQL.dependsOn).pluck(),
+    dependents: sqlite.prepare(DEPENDENCY_SQL.dependents).pluck(),
+    dependencyState: sqlite.prepare(
+      'SELECT blocked_count AS blockedCount, on_dependency_failure AS onDependencyFailure FROM tasks WHERE id = ?',
+    ),
     byId: sqlite.prepare(`SELECT ${TASK_COLUMNS} FROM tasks WHERE id = ?`),
     exists: sqlite.prepare('SELECT 1 FROM tasks WHERE id = ?').pluck(),
     heartbeat: sqlite.prepare(
@@ -173,15 +214,16 @@ export function createQueue({
     releaseLock: sqlite.prepare('DELETE FROM locks WHERE name = ?'),
     releaseOwnedLock: sqlite.prepare('DELETE FROM locks WHERE name = ? AND owner = ?'),
   };
+  const graph = createDependencyGraph(sqlite);
 
-  // The claim statement has four shapes (with/without a skill list, with/without preferred skills);
-  // each is prepared on first use.
+  // The claim statement has six shapes (with/without a skill list, with/without preferred skills, and
+  // with excluded skills when there is no list); each is prepared on first use.
   const claimStatements = new Map<string, Statement>();
-  const claimStatement = (skills: boolean, preferred: boolean): Statement => {
-    const key = `${skills}:${preferred}`;
+  const claimStatement = (skills: boolean, preferred: boolean, exclude: boolean): Statement => {
+    const key = `${skills}:${preferred}:${exclude}`;
     let statement = claimStatements.get(key);
     if (!statement) {
-      statement = sqlite.prepare(buildClaimSql({ skills, preferred }));
+      statement = sqlite.prepare(buildClaimSql({ skills, preferred, exclude }));
       claimStatements.set(key, statement);
     }
     return statement;
@@ -190,15 +232,22 @@ export function createQueue({
   /** Claims inside the caller's transaction. */
   const claimIn = (
     agent: string,
-    { skills, preferredSkills }: ClaimOptions,
+    { skills: listed, preferredSkills, excludeSkills }: ClaimOptions,
     now: number,
   ): Task | undefined => {
+    // Excluded skills leave the skill list; without a list they become a NOT IN filter.
+    const excluded = excludeSkills && excludeSkills.length > 0 ? excludeSkills : undefined;
+    const skills = excluded && listed ? listed.filter((skill) => !excluded.includes(skill)) : listed;
     if (skills && skills.length === 0) return undefined;
-    const preferred = preferredSkills?.filter((skill) => !skills || skills.includes(skill)) ?? [];
+    const preferred =
+      preferredSkills?.filter((skill) => (!skills || skills.includes(skill)) && !excluded?.includes(skill)) ??
+      [];
     const parameters: Record<string, string | number> = { agent, now };
     if (skills) parameters.skills = JSON.stringify([...new Set(skills)]);
     if (preferred.length > 0) parameters.preferred = JSON.stringify([...new Set(preferred)]);
-    const row = claimStatement(skills !== undefined, preferred.length > 0).get(parameters) as
+    const exclude = excluded !== undefined && skills === undefined;
+    if (exclude) parameters.exclude = JSON.stringify([...new Set(excluded)]);
+    const row = claimStatement(skills !== undefined, preferred.length > 0, exclude).get(parameters) as
       | TaskRow
       | undefined;
     return row ? toTask(row) : undefined;
@@ -215,14 +264,170 @@ export function createQueue({
     return claimed;
   };
 
-  const completeIn = (taskId: number, agent: string, resultJson: string | null, now: number): boolean =>
+  /**
+   * Completes inside the caller's transaction, without touching dependents: callers promote them
+   * (`graph.completed` / `graph.completedMany`) before the transaction ends.
+   */
+  const completeOnlyIn = (taskId: number, agent: string, resultJson: string | null, now: number): boolean =>
     statements.complete.run({ id: taskId, agent, resultJson, now }).changes === 1;
+
+  /** Completes inside the caller's transaction and promotes the task's dependents in it. */
+  const completeIn = (taskId: number, agent: string, resultJson: string | null, now: number): boolean => {
+    if (!completeOnlyIn(taskId, agent, resultJson, now)) return false;
+    graph.completed(taskId);
+    return true;
+  };
 
   const failIn = (taskId: number, agent: string, error: string, retryTask: boolean, now: number) => {
     const row = statements.fail.get({ id: taskId, agent, error, retry: retryTask ? 1 : 0, now }) as
       | TaskRow
       | undefined;
+    if (row?.status === 'FAILED') graph.ended(row.id, 'FAILED', now);
     return row ? toTask(row) : undefined;
+  };
+
+  /** Fails the dependents of tasks that recovery just marked FAILED (inside its transaction). */
+  const endAll = (failed: readonly number[], now: number): void => {
+    for (const taskId of failed) graph.ended(taskId, 'FAILED', now);
+  };
+
+  /** Checks a request and parses its payload, before any transaction. */
+  const prepareSubmit = (request: EnqueueRequest | SubmitManyRequest, label = ''): PreparedSubmit => {
+    const { skill, priority = DEFAULT_PRIORITY } = request;
+    if (typeof skill !== 'string' || !SKILL_PATTERN.test(skill)) {
+      throw new QueueError({
+        code: 'QUEUE_INVALID_SKILL',
+        message: `${label}invalid skill name ${JSON.stringify(skill)}: use lowercase letters, digits, _ . - (starting with a letter)`,
+        hint: 'list the installed skills with `biged skill list`',
+      });
+    }
+    if (!Number.isInteger(priority) || priority < MIN_PRIORITY || priority > MAX_PRIORITY) {
+      throw new QueueError({
+        code: 'QUEUE_INVALID_PRIORITY',
+        message: `${label}priority must be a whole number from ${MIN_PRIORITY} to ${MAX_PRIORITY}, got ${String(priority)}`,
+        hint: `use --priority ${MIN_PRIORITY}..${MAX_PRIORITY} (10 is the most urgent)`,
+      });
+    }
+    const maxAttempts = request.maxAttempts ?? defaultMaxAttempts;
+    const timeoutMs = request.timeoutMs ?? defaultTimeoutMs;
+    assertWholeNumber(`${label}maxAttempts`, maxAttempts, 1);
+    assertPositive(`${label}timeoutMs`, timeoutMs);
+    const idempotencyKey = request.idempotencyKey ?? null;
+    if (idempotencyKey !== null && (typeof idempotencyKey !== 'string' || idempotencyKey === '')) {
+      invalid(`${label}idempotencyKey must be a non-empty string`);
+    }
+    const debounceMs = request.debounceMs ?? null;
+    if (debounceMs !== null) {
+      assertPositive(`${label}debounceMs`, debounceMs);
+      if (idempotencyKey === null) invalid(`${label}debounceMs needs an idempotencyKey to debounce on`);
+    }
+    const parentId = request.parentId ?? null;
+    if (parentId !== null) assertWholeNumber(`${label}parentId`, parentId, 1);
+    const onDependencyFailure = request.onDependencyFailure ?? 'fail';
+    if (onDependencyFailure !== 'fail' && onDependencyFailure !== 'skip') {
+      invalid(
+        `${label}onDependencyFailure must be 'fail' or 'skip', got ${JSON.stringify(onDependencyFailure)}`,
+      );
+    }
+    const dependsOn = request.dependsOn ?? [];
+    if (!Array.isArray(dependsOn)) invalid(`${label}dependsOn must be an array of task ids`);
+    if (dependsOn.length > MAX_DEPENDENCIES) {
+      invalid(`${label}dependsOn lists ${dependsOn.length} tasks; at most ${MAX_DEPENDENCIES}`);
+    }
+    const payload = parsePayload(request.payload, { maxBytes: maxPayloadBytes, skill });
+    return {
+      skill,
+      payloadJson: JSON.stringify(payload),
+      priority,
+      assignedTo: request.assignedTo ?? null,
+      maxAttempts,
+      // fleet.toml gives seconds, which may be fractional; the column holds whole milliseconds.
+      timeoutMs: Math.ceil(timeoutMs),
+      parentId,
+      idempotencyKey,
+      debounceMs: debounceMs === null ? null : Math.ceil(debounceMs),
+      onDependencyFailure,
+    };
+  };
+
+  /**
+   * Inserts one prepared task inside the caller's transaction (or returns the holder of its key).
+   * `dependsOn` holds distinct task ids.
+   */
+  const submitIn = (prepared: PreparedSubmit, dependsOn: readonly number[], now: number): SubmitResult => {
+    const { idempotencyKey, debounceMs, parentId } = prepared;
+    if (idempotencyKey !== null) {
+      // Look the key up first: an INSERT that hits the UNIQUE key would still use up an AUTOINCREMENT id.
+      const holder = statements.byIdempotencyKey.get(idempotencyKey) as
+        | (TaskRow & { idempotencyExpiresAt: number | null })
+        | undefined;
+      if (holder) {
+        if (holder.idempotencyExpiresAt === null || now < holder.idempotencyExpiresAt) {
+          return { task: toTask(holder), duplicate: true };
+        }
+        // Its debounce window has passed: the new task takes the key over.
+        statements.releaseIdempotencyKey.run({ id: holder.id, now });
+      }
+    }
+    if (parentId !== null && statements.exists.get(parentId) === undefined) {
+      throw new QueueError({
+        code: 'QUEUE_TASK_NOT_FOUND',
+        taskId: parentId,
+        message: `parent task ${parentId} does not exist`,
+      });
+    }
+    let status: 'PENDING' | 'BLOCKED' | UnsuccessfulStatus = 'PENDING';
+    let blockedCount = 0;
+    let error: string | null = null;
+    if (dependsOn.length > 0) {
+      const rows = statements.dependencyStatuses.all({ ids: JSON.stringify(dependsOn) }) as Array<{
+        id: number;
+        status: TaskStatus;
+      }>;
+      if (rows.length !== dependsOn.length) {
+        const found = new Set(rows.map((row) => row.id));
+        const missing = dependsOn.find((id) => !found.has(id)) as number;
+        throw new QueueError({
+          code: 'QUEUE_DEPENDENCY_NOT_FOUND',
+          taskId: missing,
+          message: `dependency ${missing} does not exist`,
+          hint: 'a task can depend only on tasks that exist; submit the whole graph at once with submitMany',
+        });
+      }
+      let ended: { id: number; status: UnsuccessfulStatus } | undefined;
+      for (const row of rows) {
+        if ((OPEN_STATUSES as readonly string[]).includes(row.status)) blockedCount += 1;
+        else if (row.status !== 'DONE' && (ended === undefined || row.id < ended.id)) {
+          ended = { id: row.id, status: row.status as UnsuccessfulStatus };
+        }
+      }
+      if (ended) {
+        status = prepared.onDependencyFailure === 'skip' ? 'SKIPPED' : 'FAILED';
+        error = dependencyReason(ended.id, ended.status);
+        blockedCount = 0;
+      } else if (blockedCount > 0) {
+        status = 'BLOCKED';
+      }
+    }
+    const row = statements.insertTask.get({
+      skill: prepared.skill,
+      payloadJson: prepared.payloadJson,
+      priority: prepared.priority,
+      status,
+      assignedTo: prepared.assignedTo,
+      maxAttempts: prepared.maxAttempts,
+      timeoutMs: prepared.timeoutMs,
+      error,
+      parentId,
+      idempotencyKey,
+      idempotencyExpiresAt: debounceMs === null ? null : now + debounceMs,
+      blockedCount,
+      onDependencyFailure: prepared.onDependencyFailure,
+      now,
+      finishedAt: error === null ? null : now,
+    }) as TaskRow;
+    graph.link(row.id, dependsOn);
+    return { task: toTask(row), duplicate: false };
   };
 
   const getTask = (taskId: number): Task | undefined => {
@@ -240,58 +445,55 @@ export function createQueue({
     file,
 
     enqueue(request: EnqueueRequest): Task {
-      const { skill, priority = DEFAULT_PRIORITY } = request;
-      if (typeof skill !== 'string' || !SKILL_PATTERN.test(skill)) {
-        throw new QueueError({
-          code: 'QUEUE_INVALID_SKILL',
-          message: `invalid skill name ${JSON.stringify(skill)}: use lowercase letters, digits, _ . - (starting with a letter)`,
-          hint: 'list the installed skills with `biged skill list`',
-        });
+      return queue.submit(request).task;
+    },
+
+    submit(request: EnqueueRequest): SubmitResult {
+      const prepared = prepareSubmit(request);
+      const dependsOn = dependencyIds(request.dependsOn ?? [], '');
+      return write(() => submitIn(prepared, dependsOn, clock()));
+    },
+
+    submitMany(requests: readonly SubmitManyRequest[]): SubmitResult[] {
+      if (!Array.isArray(requests)) invalid('submitMany takes an array of requests');
+      if (requests.length > MAX_SUBMIT_BATCH) {
+        invalid(`submitMany got ${requests.length} requests; at most ${MAX_SUBMIT_BATCH}`);
       }
-      if (!Number.isInteger(priority) || priority < MIN_PRIORITY || priority > MAX_PRIORITY) {
-        throw new QueueError({
-          code: 'QUEUE_INVALID_PRIORITY',
-          message: `priority must be a whole number from ${MIN_PRIORITY} to ${MAX_PRIORITY}, got ${String(priority)}`,
-          hint: `use --priority ${MIN_PRIORITY}..${MAX_PRIORITY} (10 is the most urgent)`,
-        });
-      }
-      const maxAttempts = request.maxAttempts ?? defaultMaxAttempts;
-      const timeoutMs = request.timeoutMs ?? defaultTimeoutMs;
-      assertWholeNumber('maxAttempts', maxAttempts, 1);
-      assertPositive('timeoutMs', timeoutMs);
-      const idempotencyKey = request.idempotencyKey ?? null;
-      if (idempotencyKey !== null && (typeof idempotencyKey !== 'string' || idempotencyKey === '')) {
-        invalid('idempotencyKey must be a non-empty string');
-      }
-      const parentId = request.parentId ?? null;
-      if (parentId !== null) assertWholeNumber('parentId', parentId, 1);
-      const payload = parsePayload(request.payload, { maxBytes: maxPayloadBytes, skill });
-      const parameters = {
-        skill,
-        payloadJson: JSON.stringify(payload),
-        priority,
-        assignedTo: request.assignedTo ?? null,
-        maxAttempts,
-        // fleet.toml gives seconds, which may be fractional; the column holds whole milliseconds.
-        timeoutMs: Math.ceil(timeoutMs),
-        parentId,
-        idempotencyKey,
-        now: clock(),
-      };
-      const row = write(() => {
-        if (parentId !== null && statements.exists.get(parentId) === undefined) {
-          throw new QueueError({
-            code: 'QUEUE_TASK_NOT_FOUND',
-            taskId: parentId,
-            message: `parent task ${parentId} does not exist`,
-          });
+      const prepared = requests.map((request, index) => prepareSubmit(request, `request ${index}: `));
+      const plan = planBatch(requests);
+      return write(() => {
+        const now = clock();
+        const results: SubmitResult[] = new Array(requests.length);
+        const idsByRef = new Map<string, number>();
+        for (const index of plan.order) {
+          const { ids, refs } = plan.dependencies[index] as BatchDependencies;
+          const dependsOn = [...new Set([...ids, ...refs.map((ref) => idsByRef.get(ref) as number)])];
+          const result = submitIn(prepared[index] as PreparedSubmit, dependsOn, now);
+          results[index] = result;
+          const ref = requests[index]?.ref;
+          if (ref !== undefined) idsByRef.set(ref, result.task.id);
         }
-        // Look the key up first: an INSERT that hits the UNIQUE key would still use up an AUTOINCREMENT id.
-        const existing =
-          idempotencyKey === null ? undefined : statements.byIdempotencyKey.get(idempotencyKey);
-        return (existing ?? statements.insertTask.get(parameters)) as TaskRow;
+        return results;
       });
-      return toTask(row);
+    },
+
+    dependencies(taskId: number): TaskDependencies {
+      // One read transaction: the three reads see the same snapshot while other processes write.
+      return read(
+        () =>
+          transaction.deferred(() => {
+            const state = statements.dependencyState.get(taskId) as
+              | { blockedCount: number; onDependencyFailure: DependencyFailurePolicy }
+              | undefined;
+            if (!state) throw notFound(taskId);
+            return {
+              taskId,
+              dependsOn: statements.dependsOn.all({ id: taskId }) as number[],
+              dependents: statements.dependents.all({ id: taskId }) as number[],
+              ...state,
+            };
+          }) as TaskDependencies,
+      );
     },
 
     claim({ agent, ...options }: ClaimRequest): Task | undefined {
@@ -355,10 +557,12 @@ export function createQueue({
       }));
       return write(() => {
         const now = clock();
-        let completedCount = 0;
+        // One promotion statement for the whole batch (not one per task), before the claim below.
+        const done: number[] = [];
         for (const { taskId, resultJson } of results) {
-          if (completeIn(taskId, agent, resultJson, now)) completedCount += 1;
+          if (completeOnlyIn(taskId, agent, resultJson, now)) done.push(taskId);
         }
+        graph.completedMany(done);
         const failedTasks: Task[] = [];
         for (const { taskId, error, retry: retryTask = true } of failed) {
           const task = failIn(taskId, agent, error, retryTask, now);
@@ -367,7 +571,7 @@ export function createQueue({
         for (const taskId of released) statements.release.run({ id: taskId, agent });
         const next =
           claim && !(claim.skills && claim.skills.length === 0) ? claimManyIn(agent, claim, limit, now) : [];
-        return { completed: completedCount, failed: failedTasks, next };
+        return { completed: done.length, failed: failedTasks, next };
       });
     },
 
@@ -382,7 +586,10 @@ export function createQueue({
             message: `task ${taskId} is already ${status} and cannot be cancelled`,
           });
         }
-        return statements.cancel.get({ id: taskId, now: clock() }) as TaskRow;
+        const now = clock();
+        const cancelled = statements.cancel.get({ id: taskId, now }) as TaskRow;
+        graph.cancelled(taskId, now);
+        return cancelled;
       });
       return toTask(row);
     },
@@ -422,6 +629,7 @@ export function createQueue({
       return write(() => {
         const now = clock();
         const failed = statements.failAgentTasks.all({ agent, error: WORKER_DIED, now }) as number[];
+        endAll(failed, now);
         const requeued = statements.requeueAgentTasks.all({
           agent,
           error: 'worker died; requeued',
@@ -436,6 +644,7 @@ export function createQueue({
       const cutoff = time - olderThanMs;
       return write(() => {
         const failed = statements.failStale.all({ cutoff, error: HEARTBEAT_LOST, now: time }) as number[];
+        endAll(failed, time);
         const requeued = statements.requeueStale.all({
           cutoff,
           error: 'heartbeat timed out; requeued',
@@ -546,6 +755,58 @@ export function createQueue({
         .map(toLock);
     },
 
+    raiseAlert({ type, severity, message, source }: RaiseAlertRequest): Alert {
+      if (typeof type !== 'string' || type.length > MAX_ALERT_TYPE_LENGTH || !SKILL_PATTERN.test(type))
+        invalid(
+          `alert type must match ${SKILL_PATTERN} (at most ${MAX_ALERT_TYPE_LENGTH} characters), got ${JSON.stringify(type)}`,
+        );
+      if (!ALERT_SEVERITIES.includes(severity))
+        invalid(
+          `alert severity must be one of ${ALERT_SEVERITIES.join(', ')}, got ${JSON.stringify(severity)}`,
+        );
+      assertText('alert message', message, MAX_ALERT_MESSAGE_LENGTH);
+      assertText('alert source', source, MAX_ALERT_SOURCE_LENGTH);
+      const createdAt = clock();
+      const row = write(() =>
+        orm.insert(alerts).values({ type, severity, message, source, createdAt }).returning().get(),
+      );
+      return toAlert(row);
+    },
+
+    listAlerts({ activeOnly = false, limit = DEFAULT_ALERT_LIMIT }: ListAlertsOptions = {}): Alert[] {
+      assertWholeNumber('limit', limit, 1);
+      if (limit > MAX_LIST_LIMIT) invalid(`limit must be at most ${MAX_LIST_LIMIT}, got ${limit}`);
+      return read(() =>
+        orm
+          .select()
+          .from(alerts)
+          .where(activeOnly ? sql`${alerts.acknowledgedAt} IS NULL` : undefined)
+          .orderBy(desc(alerts.createdAt), desc(alerts.id))
+          .limit(limit)
+          .all(),
+      ).map(toAlert);
+    },
+
+    acknowledgeAlert(alertId: number): Alert {
+      assertWholeNumber('alertId', alertId, 1);
+      const now = clock();
+      const row = write(() => {
+        orm
+          .update(alerts)
+          .set({ acknowledgedAt: now })
+          .where(and(eq(alerts.id, alertId), sql`${alerts.acknowledgedAt} IS NULL`))
+          .run();
+        return orm.select().from(alerts).where(eq(alerts.id, alertId)).get();
+      });
+      if (!row)
+        throw new QueueError({
+          code: 'QUEUE_ALERT_NOT_FOUND',
+          message: `no alert with id ${alertId}`,
+          alertId,
+        });
+      return toAlert(row);
+    },
+
     async waitForTask(taskId: number, { signal, pollMs = 25, maxPollMs = 500 }: WaitForTaskOptions = {}) {
       let interval = Math.max(1, pollMs);
       for (;;) {
@@ -563,6 +824,121 @@ export function createQueue({
   };
   attachDatabase(queue, { sqlite, retry, clock });
   return queue;
+}
+
+/** A request checked and its payload parsed, ready to insert. */
+interface PreparedSubmit {
+  skill: string;
+  payloadJson: string;
+  priority: number;
+  assignedTo: string | null;
+  maxAttempts: number;
+  timeoutMs: number;
+  parentId: number | null;
+  idempotencyKey: string | null;
+  debounceMs: number | null;
+  onDependencyFailure: DependencyFailurePolicy;
+}
+
+/** The distinct task ids among `dependsOn` entries (an array no longer than allowed: `prepareSubmit` checked). */
+function dependencyIds(dependsOn: readonly unknown[], label: string): number[] {
+  const ids = new Set<number>();
+  for (const id of dependsOn) {
+    if (typeof id === 'string')
+      invalid(`${label}dependsOn ${JSON.stringify(id)}: refs work only within submitMany`);
+    assertWholeNumber(`${label}dependsOn entry`, id as number, 1);
+    ids.add(id as number);
+  }
+  return [...ids];
+}
+
+/** One batch request's dependencies: existing task ids and refs to other requests of the batch. */
+interface BatchDependencies {
+  ids: number[];
+  refs: string[];
+}
+
+/**
+ * Checks the refs of a `submitMany` batch and orders it dependencies first (a topological sort), or throws
+ * `QUEUE_DEPENDENCY_NOT_FOUND` (unknown ref) / `QUEUE_DEPENDENCY_CYCLE` with one cycle spelled out.
+ */
+function planBatch(requests: readonly SubmitManyRequest[]): {
+  order: number[];
+  dependencies: BatchDependencies[];
+} {
+  const indexByRef = new Map<string, number>();
+  requests.forEach((request, index) => {
+    const { ref } = request;
+    if (ref === undefined) return;
+    if (typeof ref !== 'string' || ref === '' || ref.length > MAX_REF_LENGTH) {
+      invalid(`request ${index}: ref must be a non-empty string of at most ${MAX_REF_LENGTH} characters`);
+    }
+    if (indexByRef.has(ref))
+      invalid(`request ${index}: ref ${JSON.stringify(ref)} is used twice in the batch`);
+    indexByRef.set(ref, index);
+  });
+  const dependencies = requests.map((request, index): BatchDependencies => {
+    const label = `request ${index}: `;
+    const entries = request.dependsOn ?? [];
+    if (!Array.isArray(entries)) invalid(`${label}dependsOn must be an array of task ids and refs`);
+    const refs = [...new Set(entries.filter((entry): entry is string => typeof entry === 'string'))];
+    for (const ref of refs) {
+      if (!indexByRef.has(ref)) {
+        throw new QueueError({
+          code: 'QUEUE_DEPENDENCY_NOT_FOUND',
+          ref,
+          message: `${label}dependency ${JSON.stringify(ref)} is not the ref of any request in the batch`,
+          hint: 'give the request it means `ref: ...`, or depend on an existing task by its id (a number)',
+        });
+      }
+    }
+    return {
+      ids: dependencyIds(
+        entries.filter((entry) => typeof entry !== 'string'),
+        label,
+      ),
+      refs,
+    };
+  });
+  // Depth-first, in request order, each request after what it references: a batch already listed
+  // dependencies first keeps its order (and ids ascend with it). Iterative, so a 10,000-long chain does not
+  // exhaust the stack. A reference back to a request still on the path closes a cycle.
+  const references = dependencies.map(({ refs }) => refs.map((ref) => indexByRef.get(ref) as number));
+  const state = new Uint8Array(requests.length); // 0 unvisited, 1 on the path, 2 placed
+  const order: number[] = [];
+  for (let root = 0; root < requests.length; root++) {
+    if (state[root] !== 0) continue;
+    state[root] = 1;
+    const path: Array<{ index: number; next: number }> = [{ index: root, next: 0 }];
+    while (path.length > 0) {
+      const top = path[path.length - 1] as { index: number; next: number };
+      const targets = references[top.index] as number[];
+      if (top.next === targets.length) {
+        state[top.index] = 2;
+        order.push(top.index);
+        path.pop();
+        continue;
+      }
+      const target = targets[top.next++] as number;
+      if (state[target] === 0) {
+        state[target] = 1;
+        path.push({ index: target, next: 0 });
+      } else if (state[target] === 1) {
+        const from = path.findIndex((step) => step.index === target);
+        const cycle = [...path.slice(from).map((step) => step.index), target].map(
+          (index) => requests[index]?.ref as string,
+        );
+        throw new QueueError({
+          code: 'QUEUE_DEPENDENCY_CYCLE',
+          ref: cycle[0],
+          cycle,
+          message: `the batch's dependencies form a cycle (each waits for the next): ${cycle.join(' -> ')}`,
+          hint: 'a task cannot wait, directly or through others, for itself',
+        });
+      }
+    }
+  }
+  return { order, dependencies };
 }
 
 function isLive(expiresAt: number | null, now: number): boolean {
@@ -615,4 +991,23 @@ function delay(ms: number, signal: AbortSignal | undefined): Promise<void> {
     }, ms);
     signal?.addEventListener('abort', onAbort, { once: true });
   });
+}
+
+/** An alerts row as the API returns it. */
+function toAlert(row: AlertRow): Alert {
+  return {
+    id: row.id,
+    type: row.type,
+    severity: row.severity,
+    message: row.message,
+    source: row.source,
+    createdAt: new Date(row.createdAt).toISOString(),
+    acknowledgedAt: isoOrNull(row.acknowledgedAt),
+  };
+}
+
+/** Throws `QUEUE_INVALID_ARGUMENT` unless `value` is a non-blank string of at most `max` characters. */
+function assertText(what: string, value: unknown, max: number): void {
+  if (typeof value !== 'string' || value.trim() === '' || value.length > max)
+    invalid(`${what} must be non-empty text of at most ${max} characters`);
 }

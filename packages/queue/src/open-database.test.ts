@@ -1,14 +1,17 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { createTempHome, type TempHome } from '@biged/core/test';
 import Database from 'better-sqlite3';
+import { drizzle } from 'drizzle-orm/better-sqlite3';
+import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
+import { readMigrationFiles } from 'drizzle-orm/migrator';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createQueue } from './create-queue';
 import { QueueError } from './errors/queue-error';
-import { MIGRATIONS_TABLE } from './open-database';
+import { MIGRATIONS_TABLE, migrationsFolder } from './open-database';
 import { getQueueDatabase } from './queue-database';
 
 const require = createRequire(import.meta.url);
@@ -49,17 +52,65 @@ describe('opening', () => {
       )
       .pluck()
       .all();
-    expect(tables).toEqual([MIGRATIONS_TABLE, 'agents', 'locks', 'tasks', 'usage']);
+    expect(tables).toEqual([
+      MIGRATIONS_TABLE,
+      'agents',
+      'alerts',
+      'locks',
+      'task_dependencies',
+      'tasks',
+      'usage',
+    ]);
     first.enqueue({ skill: 'summarize', payload: { keep: true } });
     first.close();
     first.close(); // harmless twice
 
     const second = createQueue({ file });
     closers.push(() => second.close());
+    // Each shipped migration (0000_initial, 0001_usage_ledger, 0002_task_dependencies, ...) recorded once.
     expect(getQueueDatabase(second).prepare(`SELECT count(*) FROM "${MIGRATIONS_TABLE}"`).pluck().get()).toBe(
-      2, // 0000_initial, 0001_usage_ledger
+      readMigrationFiles({ migrationsFolder: migrationsFolder() }).length,
     );
     expect(second.get(1)?.payload).toEqual({ keep: true });
+  });
+
+  it('upgrades a 0001 database to task dependencies without losing ids, parents or the id sequence', () => {
+    // A fleet.db as version 0.1 left it: only the first two migrations, applied by Drizzle's migrator.
+    const folder = path.join(home.home, 'migrations-0001');
+    cpSync(migrationsFolder(), folder, { recursive: true });
+    const journalFile = path.join(folder, 'meta', '_journal.json');
+    const journal = JSON.parse(readFileSync(journalFile, 'utf8')) as { entries: Array<{ tag: string }> };
+    journal.entries = journal.entries.filter((entry) => entry.tag < '0002');
+    writeFileSync(journalFile, JSON.stringify(journal));
+    const file = path.join(home.home, 'fleet.db');
+    const old = new Database(file);
+    migrate(drizzle({ client: old }), { migrationsFolder: folder, migrationsTable: MIGRATIONS_TABLE });
+    const insert = old.prepare(
+      `INSERT INTO tasks (skill, payload_json, status, parent_id, idempotency_key, created_at)
+       VALUES ('summarize', '{}', ?, ?, ?, 0)`,
+    );
+    insert.run('DONE', null, 'nightly'); // 1
+    insert.run('RUNNING', 1, null); // 2: a child of 1
+    insert.run('PENDING', 1, null); // 3: a child of 1
+    insert.run('PENDING', null, null); // 4, deleted below: its id must not come back
+    old.prepare('DELETE FROM tasks WHERE id = 4').run();
+    old.close();
+
+    const queue = createQueue({ file });
+    closers.push(() => queue.close());
+    expect(queue.list().map((task) => [task.id, task.status, task.parentId])).toEqual([
+      [3, 'PENDING', 1],
+      [2, 'RUNNING', 1],
+      [1, 'DONE', null],
+    ]);
+    expect(getQueueDatabase(queue).pragma('foreign_keys', { simple: true })).toBe(1);
+    expect(queue.submit({ skill: 'summarize', payload: {}, idempotencyKey: 'nightly' })).toMatchObject({
+      duplicate: true,
+      task: { id: 1 },
+    });
+    const next = queue.enqueue({ skill: 'summarize', payload: {}, dependsOn: [3] });
+    expect(next).toMatchObject({ id: 5, status: 'BLOCKED' });
+    expect(queue.claim({ agent: 'a' })?.id).toBe(3);
   });
 
   it.each([

@@ -39,7 +39,8 @@ export function migrationsFolder(): string {
 
 /**
  * Opens (creating if needed) the queue database: checks the file really is SQLite before SQLite touches
- * it, sets WAL + synchronous=NORMAL + foreign keys, and applies pending migrations with Drizzle's migrator.
+ * it, sets WAL + synchronous=NORMAL, applies pending migrations with Drizzle's migrator (foreign keys off
+ * meanwhile, as SQLite's table-rebuild recipe asks), then turns foreign keys on.
  * Throws `QueueError` with `QUEUE_DB_CORRUPT`, `QUEUE_DB_LOCKED` or `QUEUE_DB_OPEN_FAILED`.
  */
 export function openDatabase({
@@ -70,9 +71,16 @@ export function openDatabase({
       }
     });
     sqlite.pragma('synchronous = NORMAL');
-    sqlite.pragma('foreign_keys = ON');
     const orm = drizzle({ client: sqlite, schema });
-    applyMigrations(sqlite, orm, retry);
+    // Foreign keys stay off while migrating: a migration that rebuilds a table (SQLite cannot change a
+    // CHECK in place) drops the old one, and with enforcement on that DROP would fire parent_id's ON DELETE
+    // SET NULL on the copy. The pragma is a no-op inside the migrator's transaction, so it is set here.
+    sqlite.pragma('foreign_keys = OFF');
+    if (applyMigrations(sqlite, orm, retry)) {
+      const broken = sqlite.pragma('foreign_key_check') as unknown[];
+      if (broken.length > 0) throw new Error(`migration left ${broken.length} broken foreign key(s)`);
+    }
+    sqlite.pragma('foreign_keys = ON');
     return { sqlite, orm, retry };
   } catch (error) {
     sqlite.close();
@@ -82,7 +90,8 @@ export function openDatabase({
   }
 }
 
-function applyMigrations(sqlite: Database.Database, orm: OpenedDatabase['orm'], retry: BusyRetry): void {
+/** Applies pending migrations; true when this connection applied any. */
+function applyMigrations(sqlite: Database.Database, orm: OpenedDatabase['orm'], retry: BusyRetry): boolean {
   const folder = migrationsFolder();
   const migrations = readMigrationFiles({ migrationsFolder: folder });
   const latest = Math.max(0, ...migrations.map((migration) => migration.folderMillis));
@@ -96,15 +105,16 @@ function applyMigrations(sqlite: Database.Database, orm: OpenedDatabase['orm'], 
     };
     return Number(row.latest ?? 0);
   };
-  retry(() => {
-    if (appliedUpTo() >= latest) return;
+  return retry(() => {
+    if (appliedUpTo() >= latest) return false;
     try {
       migrate(orm, { migrationsFolder: folder, migrationsTable: MIGRATIONS_TABLE });
+      return true;
     } catch (error) {
       // Several processes may open a fresh file at once. Drizzle's migrator reads the applied list before
       // its (deferred) BEGIN, so the loser fails with SQLITE_BUSY (retried) or "table already exists"
       // once the winner has committed; either way the schema is now current.
-      if (appliedUpTo() >= latest) return;
+      if (appliedUpTo() >= latest) return false;
       throw error;
     }
   });

@@ -37,8 +37,69 @@ export interface EnqueueRequest {
   timeoutMs?: number;
   /** The task that spawned this one. Must exist. Default none. */
   parentId?: number | null;
-  /** When a task with this key exists, it is returned and nothing is inserted. Default none. */
+  /**
+   * Deduplication key. While a task holding this key exists (and its `debounceMs` window, if it had one,
+   * has not passed), submitting again returns that task (`duplicate: true` from `submit`) and inserts
+   * nothing: payload, dependencies and the other fields of the repeated request are ignored. Default none.
+   */
   idempotencyKey?: string | null;
+  /**
+   * With `idempotencyKey`: the key dedupes only for this many milliseconds after this task was created
+   * (by the queue's clock); the first submit after the window creates a new task, which takes the key
+   * over, whatever state the old task is in. Without it the key holds for ever. Default none (for ever).
+   */
+  debounceMs?: number | null;
+  /**
+   * Ids of existing tasks that must all be DONE before this task can be claimed (at most 10000;
+   * repeats are ignored). While any is unfinished the task is BLOCKED; dependencies already DONE do not
+   * block. An unknown id throws `QUEUE_DEPENDENCY_NOT_FOUND`. Default none.
+   */
+  dependsOn?: readonly number[];
+  /**
+   * What happens to this task when a dependency ends FAILED (after its last attempt) or SKIPPED, or was
+   * already FAILED, SKIPPED or CANCELLED when this task was submitted: `fail` marks it FAILED, `skip`
+   * marks it SKIPPED; either way with `error` = `dependency <id> failed|skipped|cancelled`, and its own
+   * dependents follow by their policies. (`cancel` of a dependency cancels its dependents instead.)
+   * Default `fail`.
+   */
+  onDependencyFailure?: DependencyFailurePolicy;
+}
+
+/** What a dependency that ends without being DONE does to its dependents; see `EnqueueRequest`. */
+export type DependencyFailurePolicy = 'fail' | 'skip';
+
+/** One request of a `submitMany` batch: an `EnqueueRequest` that may name, and depend on, others of the batch. */
+export interface SubmitManyRequest extends Omit<EnqueueRequest, 'dependsOn'> {
+  /** A name other requests of the same batch use in their `dependsOn` (unique in the batch). Default none. */
+  ref?: string;
+  /**
+   * Task ids (numbers: existing tasks) and refs (strings: requests of this batch) that must be DONE
+   * first. An unknown ref throws `QUEUE_DEPENDENCY_NOT_FOUND`; refs that form a cycle throw
+   * `QUEUE_DEPENDENCY_CYCLE`. Default none.
+   */
+  dependsOn?: readonly (number | string)[];
+}
+
+/** What `submit` returns (and `submitMany`, one per request). */
+export interface SubmitResult {
+  /** The task inserted, or the existing task holding the same `idempotencyKey`. */
+  task: Task;
+  /** True when nothing was inserted because `task` already held the key. */
+  duplicate: boolean;
+}
+
+/** A task's place in the dependency graph, as `dependencies` reports it. */
+export interface TaskDependencies {
+  /** The task. */
+  taskId: number;
+  /** The tasks it waits for (or waited for), by id. */
+  dependsOn: number[];
+  /** The tasks that wait (or waited) for it, by id. */
+  dependents: number[];
+  /** How many of `dependsOn` are not yet DONE while the task is BLOCKED (0 once it is not). */
+  blockedCount: number;
+  /** Its policy for a dependency that does not succeed. */
+  onDependencyFailure: DependencyFailurePolicy;
 }
 
 /** Which tasks a claim may take, besides the agent. */
@@ -47,6 +108,11 @@ export interface ClaimOptions {
   skills?: readonly string[];
   /** Role affinity: among unassigned tasks, these skills go first. Default: none. */
   preferredSkills?: readonly string[];
+  /**
+   * Never tasks of these skills, not even ones assigned to the agent; they stay PENDING for a later
+   * claim (the fleet's workers pass the GPU-heavy skills here while the GPU cools down). Default: none.
+   */
+  excludeSkills?: readonly string[];
 }
 
 /** What `claim` takes. */
@@ -85,7 +151,6 @@ export interface FailAndClaimResult {
   next: Task | undefined;
 }
 
-/** Options of `list`. */
 /** What `settle` does in one transaction. */
 export interface SettleRequest {
   agent: string;
@@ -111,6 +176,7 @@ export interface SettleResult {
   next: Task[];
 }
 
+/** Options of `list`. */
 export interface ListTasksOptions {
   /** Only tasks in this status. Default: all. */
   status?: TaskStatus;
@@ -184,6 +250,46 @@ export interface WaitForTaskOptions {
   maxPollMs?: number;
 }
 
+/** How serious an alert is. */
+export type AlertSeverity = 'info' | 'warning' | 'critical';
+
+/** The alert severities, mildest first. */
+export const ALERT_SEVERITIES: readonly AlertSeverity[] = ['info', 'warning', 'critical'];
+
+/** An alert as `raiseAlert` and `listAlerts` return it. */
+export interface Alert {
+  id: number;
+  /** What kind of alert, e.g. `thermal`, `budget`, `worker_crash`. */
+  type: string;
+  severity: AlertSeverity;
+  message: string;
+  /** Who raised it, e.g. `hw-monitor`, `supervisor`, an agent name. */
+  source: string;
+  /** ISO 8601. */
+  createdAt: string;
+  /** ISO 8601, or null while the alert is active. */
+  acknowledgedAt: string | null;
+}
+
+/** What `raiseAlert` takes. */
+export interface RaiseAlertRequest {
+  /** Lowercase, starting with a letter, then `a-z 0-9 _ . -`, at most 100 characters. */
+  type: string;
+  severity: AlertSeverity;
+  /** Non-empty, at most 2000 characters. */
+  message: string;
+  /** Non-empty, at most 200 characters. */
+  source: string;
+}
+
+/** Options of `listAlerts`. */
+export interface ListAlertsOptions {
+  /** Only alerts not yet acknowledged. Default false. */
+  activeOnly?: boolean;
+  /** At most this many, newest first. Default 100, at most 10000. */
+  limit?: number;
+}
+
 /**
  * The durable task queue: tasks, agents and locks in one SQLite file shared by every worker process.
  * All methods except `waitForTask` are synchronous (better-sqlite3). Writes run in `BEGIN IMMEDIATE`
@@ -194,11 +300,30 @@ export interface TaskQueue {
   readonly file: string;
 
   /**
-   * Adds a PENDING task and returns it. With an `idempotencyKey` that already exists, returns that
-   * task instead. Throws `PayloadError` (bad payload) or `QueueError` (`QUEUE_INVALID_PRIORITY`,
-   * `QUEUE_INVALID_SKILL`, `QUEUE_INVALID_ARGUMENT`, `QUEUE_TASK_NOT_FOUND` for a missing parent).
+   * `submit(request).task`: adds a task and returns it, or returns the task already holding
+   * `request.idempotencyKey`.
    */
   enqueue(request: EnqueueRequest): Task;
+
+  /**
+   * Adds a task: PENDING, or BLOCKED while some of `dependsOn` are not DONE (FAILED or SKIPPED at once
+   * when one of them already ended without DONE; see `onDependencyFailure`). With an `idempotencyKey`
+   * held by an existing task (inside its debounce window), returns that task with `duplicate: true` and
+   * inserts nothing. Throws `PayloadError` (bad payload) or `QueueError` (`QUEUE_INVALID_PRIORITY`,
+   * `QUEUE_INVALID_SKILL`, `QUEUE_INVALID_ARGUMENT`, `QUEUE_TASK_NOT_FOUND` for a missing parent,
+   * `QUEUE_DEPENDENCY_NOT_FOUND`); nothing is stored when it throws.
+   */
+  submit(request: EnqueueRequest): SubmitResult;
+
+  /**
+   * Submits several tasks in one write transaction (at most 10000), all or nothing. Requests may depend
+   * on each other through `ref`s in any order; they are inserted dependencies first, and the results come
+   * back in request order. Throws as `submit` does, and `QUEUE_DEPENDENCY_CYCLE` when refs form a cycle.
+   */
+  submitMany(requests: readonly SubmitManyRequest[]): SubmitResult[];
+
+  /** The task's dependencies and dependents. Throws `QUEUE_TASK_NOT_FOUND`. */
+  dependencies(taskId: number): TaskDependencies;
 
   /**
    * Atomically claims the next task for `agent` (status RUNNING, attempts + 1) and returns it, or
@@ -210,12 +335,17 @@ export interface TaskQueue {
   /** Records that `agent` still works on the task; tells it whether it was cancelled or lost. */
   heartbeat(taskId: number, agent: string): HeartbeatResult;
 
-  /** Marks the agent's RUNNING task DONE with `result` (JSON-serialised). False when it is not the agent's. */
+  /**
+   * Marks the agent's RUNNING task DONE with `result` (JSON-serialised), and in the same transaction
+   * counts one dependency off each BLOCKED dependent (the last one makes it PENDING). False when it is
+   * not the agent's.
+   */
   complete(taskId: number, agent: string, result?: unknown): boolean;
 
   /**
    * Records a failure of the agent's RUNNING task: back to PENDING while attempts remain and `retry`
-   * is true, else FAILED. Returns the task after the change, or undefined when it is not the agent's.
+   * is true, else FAILED (then its BLOCKED dependents fail or skip by their `onDependencyFailure`, in
+   * the same transaction). Returns the task after the change, or undefined when it is not the agent's.
    */
   fail(taskId: number, agent: string, error: string, options?: FailOptions): Task | undefined;
 
@@ -243,16 +373,19 @@ export interface TaskQueue {
   claimMany(request: ClaimRequest, limit: number): Task[];
 
   /**
-   * Finishes a batch in one write transaction: completes `completed`, fails `failed` (retrying as
-   * `fail` does), puts `released` (claimed but never started) back to PENDING without using an
+   * Finishes a batch in one write transaction: completes `completed` (promoting their dependents as
+   * `complete` does, so the claim below can take them), fails `failed` (retrying as `fail` does), puts `released` (claimed but never started) back to PENDING without using an
    * attempt, then claims up to `limit` tasks when `claim` is given. Only tasks RUNNING under `agent`
    * are touched.
    */
   settle(request: SettleRequest): SettleResult;
 
   /**
-   * Cancels a PENDING, RUNNING or WAITING_HUMAN task and returns it. A RUNNING task's worker learns it
-   * from its next heartbeat. Throws `QUEUE_TASK_NOT_FOUND` or `QUEUE_INVALID_TRANSITION` (already finished).
+   * Cancels a PENDING, BLOCKED, RUNNING or WAITING_HUMAN task and returns it. In the same transaction
+   * it cancels, transitively, the task's open children (`parentId`; error `parent <id> cancelled`) and
+   * the BLOCKED tasks that depend on it (error `dependency <id> cancelled`). A RUNNING task's worker
+   * learns it from its next heartbeat. Throws `QUEUE_TASK_NOT_FOUND` or `QUEUE_INVALID_TRANSITION`
+   * (already finished).
    */
   cancel(taskId: number): Task;
 
@@ -270,11 +403,11 @@ export interface TaskQueue {
 
   /**
    * Returns a dead agent's RUNNING tasks to PENDING, or FAILED (`worker died; max attempts reached`)
-   * when they have used all their attempts.
+   * when they have used all their attempts; the dependents of those fail or skip by their policy.
    */
   requeueAgentTasks(agent: string): RecoveryResult;
 
-  /** The same for RUNNING tasks whose last heartbeat is older than `olderThanMs`. */
+  /** The same for RUNNING tasks whose last heartbeat is older than `olderThanMs` (dependents included). */
   recoverStale(options: RecoverStaleOptions): RecoveryResult;
 
   /**
@@ -312,10 +445,25 @@ export interface TaskQueue {
   listLocks(): Lock[];
 
   /**
-   * Resolves with the task once it is DONE, FAILED or CANCELLED. Polls with a growing interval
+   * Resolves with the task once it is DONE, FAILED, CANCELLED or SKIPPED. Polls with a growing interval
    * (25 ms up to 500 ms by default). Rejects with `QUEUE_TASK_NOT_FOUND` or the signal's reason.
    */
   waitForTask(taskId: number, options?: WaitForTaskOptions): Promise<Task>;
+
+  /**
+   * Records an alert (active until acknowledged) and returns it. Throws `QUEUE_INVALID_ARGUMENT` for a
+   * bad type, severity, message or source; nothing is stored then.
+   */
+  raiseAlert(request: RaiseAlertRequest): Alert;
+
+  /** Alerts, newest first. */
+  listAlerts(options?: ListAlertsOptions): Alert[];
+
+  /**
+   * Marks the alert acknowledged and returns it; acknowledging it again keeps the first time.
+   * Throws `QUEUE_ALERT_NOT_FOUND` (`alertId` is set).
+   */
+  acknowledgeAlert(alertId: number): Alert;
 
   /** Closes the connection. Further calls throw; calling it twice is harmless. */
   close(): void;

@@ -33,6 +33,12 @@ export const fleetSectionSchema = z.object({
   stale_check_interval_secs: positiveNumber.default(30),
   /** How often the supervisor rewrites STATUS.md. */
   status_interval_secs: positiveNumber.default(10),
+  /**
+   * Run the hardware monitor (the manual's hw_supervisor) as its own process beside the workers, and let
+   * workers follow hw_state.json (model tier, GPU-heavy pauses, energy). `false`: no monitor, workers
+   * ignore hw_state.json.
+   */
+  hw_monitor: bool(true),
 });
 
 const tiersSchema = z.object({
@@ -128,6 +134,11 @@ export const thermalSectionSchema = z.object({
   grace_period_secs: nonNegativeInt.default(20),
   cooldown_after_swap_secs: nonNegativeInt.default(60),
   cpu_temp_enabled: bool(true),
+  /**
+   * Skills that load the GPU hard: workers do not claim them while hw_state.json says
+   * `gpu_heavy_allowed: false` (after a burst over `gpu_max_burst_c`, or while training).
+   */
+  gpu_heavy_skills: z.array(z.string()).default(['summarize', 'synthesize', 'code_review', 'code_discuss']),
   vram: z
     .object({
       emergency: z.number().min(0).max(1).default(0.92),
@@ -166,9 +177,24 @@ export const launcherSectionSchema = z.object({
 
 /** `[modules]`: the Module Hub. */
 export const modulesSectionSchema = z.object({
+  /** The public hub: a registry.json URL, a folder URL holding one, or a GitHub repository URL. "" = none. */
   hub_url: z.string().default('https://github.com/mbachaud/BigEd-ModuleHub'),
+  /** A private organisation hub, asked before `hub_url` (same forms). "" = none. */
   enterprise_hub_url: z.string().default(''),
+  /** Kept for old fleet.toml files; the Module Hub always verifies SHA-256 and ignores `false` (with a warning). */
   verify_checksums: bool(true),
+  /**
+   * A local registry folder (registry.json + bundles; relative to the fleet home), asked first. Works
+   * offline and in air-gap mode, where the URL hubs are skipped.
+   */
+  registry_dir: z.string().min(1).optional(),
+  /**
+   * Publisher name -> ed25519 public key (base64 of the 32 raw bytes or of the SPKI DER, or a PEM block).
+   * When any key is set, every install needs a signature one of them verifies.
+   */
+  publisher_keys: z
+    .record(z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'a publisher name'), z.string().min(1))
+    .default({}),
 });
 
 const zoneAccess = z.enum(['read', 'read_write', 'full']);

@@ -1,11 +1,24 @@
 // NOTE: docs/architecture.md "Queue semantics" describes these states; keep both in sync.
 
-/** Every state a task can be in. */
-export const TASK_STATUSES = ['PENDING', 'RUNNING', 'DONE', 'FAILED', 'CANCELLED', 'WAITING_HUMAN'] as const;
+/**
+ * Every state a task can be in. `BLOCKED`: waiting for its dependencies (never claimed); `SKIPPED`: a
+ * dependency did not succeed and the task's policy was to skip it (it never ran). The two were added
+ * after the first six, at the end, so tables that list every status keep their old column order.
+ */
+export const TASK_STATUSES = [
+  'PENDING',
+  'RUNNING',
+  'DONE',
+  'FAILED',
+  'CANCELLED',
+  'WAITING_HUMAN',
+  'BLOCKED',
+  'SKIPPED',
+] as const;
 /** A task's state. */
 export type TaskStatus = (typeof TASK_STATUSES)[number];
 /** States a task never leaves. */
-export const TERMINAL_STATUSES: readonly TaskStatus[] = ['DONE', 'FAILED', 'CANCELLED'];
+export const TERMINAL_STATUSES: readonly TaskStatus[] = ['DONE', 'FAILED', 'CANCELLED', 'SKIPPED'];
 
 /** Priority bounds: 10 is the most urgent. */
 export const MIN_PRIORITY = 1;

@@ -16,6 +16,11 @@ const symbol = Symbol.for(marker);
  * - `QUEUE_DB_OPEN_FAILED`: the file could not be opened or migrated (`file` is set).
  * - `QUEUE_BUDGET_EXCEEDED`: a `block` budget would be passed by the call; nothing was reserved (`skill` is set).
  * - `QUEUE_RESERVATION_NOT_FOUND`: no usage reservation with that id (`reservationId` is set).
+ * - `QUEUE_DEPENDENCY_NOT_FOUND`: a `dependsOn` entry names no task: `taskId` (an unknown id) or `ref`
+ *   (a reference that no request of the `submitMany` batch carries). Nothing was stored.
+ * - `QUEUE_ALERT_NOT_FOUND`: no alert with that id (`alertId` is set).
+ * - `QUEUE_DEPENDENCY_CYCLE`: the requests of a `submitMany` batch depend on each other in a circle
+ *   (`cycle` lists the refs, first one repeated at the end). Nothing was stored.
  */
 export type QueueErrorCode =
   | 'QUEUE_TASK_NOT_FOUND'
@@ -27,7 +32,10 @@ export type QueueErrorCode =
   | 'QUEUE_DB_CORRUPT'
   | 'QUEUE_DB_OPEN_FAILED'
   | 'QUEUE_BUDGET_EXCEEDED'
-  | 'QUEUE_RESERVATION_NOT_FOUND';
+  | 'QUEUE_RESERVATION_NOT_FOUND'
+  | 'QUEUE_DEPENDENCY_NOT_FOUND'
+  | 'QUEUE_DEPENDENCY_CYCLE'
+  | 'QUEUE_ALERT_NOT_FOUND';
 
 /** Options of the {@link QueueError} constructor. */
 export interface QueueErrorOptions {
@@ -43,6 +51,12 @@ export interface QueueErrorOptions {
   skill?: string;
   /** The usage reservation concerned, if any. */
   reservationId?: number;
+  /** The in-batch reference concerned (`submitMany`), if any. */
+  ref?: string;
+  /** The alert concerned, if any. */
+  alertId?: number;
+  /** The references that form a dependency cycle, first one repeated at the end. */
+  cycle?: readonly string[];
   /** The underlying error (e.g. the better-sqlite3 `SqliteError`). */
   cause?: unknown;
   /** A short "try ..." hint for the operator. */
@@ -63,13 +77,22 @@ export class QueueError extends BigedError {
   readonly skill: string | undefined;
   /** The usage reservation, when the error is about one. */
   readonly reservationId: number | undefined;
+  /** The in-batch reference, when the error is about one (`submitMany`). */
+  readonly ref: string | undefined;
+  /** The alert, when the error is about one. */
+  readonly alertId: number | undefined;
+  /** The refs of a dependency cycle (`QUEUE_DEPENDENCY_CYCLE`), first one repeated at the end. */
+  readonly cycle: readonly string[] | undefined;
 
-  constructor({ taskId, file, skill, reservationId, ...options }: QueueErrorOptions) {
+  constructor({ taskId, file, skill, reservationId, ref, alertId, cycle, ...options }: QueueErrorOptions) {
     super({ name, ...options });
     this.taskId = taskId;
     this.file = file;
     this.skill = skill;
     this.reservationId = reservationId;
+    this.ref = ref;
+    this.alertId = alertId;
+    this.cycle = cycle;
   }
 
   /** True when `error` is a QueueError from any copy of @biged/queue. */

@@ -2,8 +2,9 @@
 
 export type { ClaimSqlShape } from '../claim-sql';
 export { buildClaimSql } from '../claim-sql';
+export { DEPENDENCY_SQL } from '../dependency-sql';
 export { MIGRATIONS_TABLE, migrationsFolder } from '../open-database';
 export type { QueueConnection } from '../queue-database';
 export { getQueueConnection, getQueueDatabase } from '../queue-database';
-export type { AgentRow, LockRow, TaskRow, UsageRow } from '../schema';
-export { agents, locks, tasks, usage } from '../schema';
+export type { AgentRow, AlertRow, LockRow, TaskDependencyRow, TaskRow, UsageRow } from '../schema';
+export { agents, alerts, locks, taskDependencies, tasks, usage } from '../schema';

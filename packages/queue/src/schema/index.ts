@@ -1,7 +1,11 @@
 export type { AgentRow } from './agents';
 export { agents } from './agents';
+export type { AlertRow } from './alerts';
+export { alerts } from './alerts';
 export type { LockRow } from './locks';
 export { locks } from './locks';
+export type { TaskDependencyRow } from './task-dependencies';
+export { taskDependencies } from './task-dependencies';
 export type { TaskRow } from './tasks';
 export { tasks } from './tasks';
 export type { UsageRow } from './usage';

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { check, index, integer, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+import { check, index, integer, real, sqliteTable, text } from 'drizzle-orm/sqlite-core';
 
 // NOTE: packages/queue/README.md ("Schema" and "Usage ledger and budgets") describes this table and the
 // budget query in src/usage/create-usage-ledger.ts; keep all three in sync. Money is stored as integer
@@ -40,6 +40,11 @@ export const usage = sqliteTable(
       .default('SETTLED'),
     /** The estimated cost held by the reservation, in micro-dollars (kept after settling, for audits). */
     reservedMicroUsd: integer('reserved_micro_usd').notNull().default(0),
+    /**
+     * Watt-hours the call drew, measured from the GPU's power draw (local calls while the hardware monitor
+     * runs); null when unknown (external providers, no monitor, no power reading). Added by 0003_usage_energy.
+     */
+    energyWh: real('energy_wh'),
   },
   (table) => [
     // Summaries and deltas over a time range.

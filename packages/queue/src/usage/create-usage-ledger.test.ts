@@ -257,6 +257,7 @@ describe('settleUsage, recordUsage', () => {
       error: null,
       status: 'SETTLED',
       reservedUsd: 0.01,
+      energyWh: null,
     });
     expectQueueError(() => ledger.settleUsage(reservationId, { ok: true }), 'QUEUE_INVALID_TRANSITION');
     expect(
@@ -334,7 +335,9 @@ describe('usageSummary and usageDelta', () => {
     ];
     for (const [index, entry] of entries.entries()) {
       time.now = START + index * MINUTE;
-      ledger.recordUsage({ ...entry, ok: index !== 2, latencyMs: 100 });
+      // The local call knows its energy (the fleet measures local calls only).
+      const energyWh = entry.provider === 'local' ? 0.25 : undefined;
+      ledger.recordUsage({ ...entry, ok: index !== 2, latencyMs: 100, ...(energyWh ? { energyWh } : {}) });
     }
     // Reservations and released rows are not calls.
     const open = ledger.reserveBudget({ ...call, estimatedUsd: 0.5, budget: { ...block, limitUsd: 10 } });
@@ -372,6 +375,8 @@ describe('usageSummary and usageDelta', () => {
           costUsd: sum('cost_micro_usd') / 1_000_000,
           cacheSavingsUsd: sum('cache_savings_micro_usd') / 1_000_000,
           unpricedCalls: mine.filter((raw) => raw.price_known === 0).length,
+          energyWh: sum('energy_wh'),
+          meteredCalls: mine.filter((raw) => raw.energy_wh !== null).length,
         });
       }
       expect(summary.totals.calls).toBe(5);
@@ -437,6 +442,69 @@ describe('usageSummary and usageDelta', () => {
       'qwen3:8b',
       'claude-haiku-4-5',
     ]);
+  });
+});
+
+describe('energy', () => {
+  it('stores energyWh on recorded and settled calls, null when unknown', () => {
+    const { ledger, rows } = setup();
+    const local = { ...call, provider: 'local', model: 'qwen3:8b' };
+    expect(ledger.recordUsage({ ...local, ok: true, energyWh: 0.125 }).energyWh).toBe(0.125);
+    expect(ledger.recordUsage({ ...local, ok: true, energyWh: 0 }).energyWh).toBe(0);
+    expect(ledger.recordUsage({ ...call, ok: true }).energyWh).toBeNull();
+    expect(ledger.recordUsage({ ...call, ok: true, energyWh: null }).energyWh).toBeNull();
+    const { reservationId } = ledger.reserveBudget({
+      ...local,
+      estimatedUsd: 0,
+      budget: { ...block, limitUsd: 1 },
+    });
+    expect(ledger.listUsage({ status: 'RESERVED' })[0]?.energyWh).toBeNull();
+    expect(ledger.settleUsage(reservationId, { ok: true, energyWh: 2.5 }).energyWh).toBe(2.5);
+    expect(rows().map((row) => row.energy_wh)).toEqual([0.125, 0, null, null, 2.5]);
+  });
+
+  it('refuses a negative, non-finite or non-number energy without writing anything', () => {
+    const { ledger, rows } = setup();
+    for (const energyWh of [-0.001, Number.NaN, Number.POSITIVE_INFINITY, '3' as unknown as number]) {
+      const error = expectQueueError(
+        () => ledger.recordUsage({ ...call, ok: true, energyWh }),
+        'QUEUE_INVALID_ARGUMENT',
+      );
+      expect(error.message).toContain('energyWh');
+    }
+    const { reservationId } = ledger.reserveBudget({
+      ...call,
+      estimatedUsd: 0,
+      budget: { ...block, limitUsd: 1 },
+    });
+    expectQueueError(
+      () => ledger.settleUsage(reservationId, { ok: true, energyWh: -1 }),
+      'QUEUE_INVALID_ARGUMENT',
+    );
+    // The reservation is untouched and can still be settled.
+    expect(rows().map((row) => row.status)).toEqual(['RESERVED']);
+    expect(ledger.settleUsage(reservationId, { ok: true, energyWh: 1 }).status).toBe('SETTLED');
+  });
+
+  it('sums known energy in the summary and counts the metered calls; unknown energy adds nothing', () => {
+    const { ledger, time } = setup();
+    const local = { ...call, provider: 'local', model: 'qwen3:8b' };
+    // 0.1 + 0.2 is 0.30000000000000004 in floating point: the totals come back rounded.
+    ledger.recordUsage({ ...local, ok: true, energyWh: 0.1 });
+    time.now += MINUTE;
+    ledger.recordUsage({ ...local, skill: 'code_review', ok: true, energyWh: 0.2 });
+    time.now += MINUTE;
+    ledger.recordUsage({ ...call, ok: true });
+    const summary = ledger.usageSummary({ period: 'day', groupBy: 'provider' });
+    expect(summary.totals).toMatchObject({ calls: 3, energyWh: 0.3, meteredCalls: 2 });
+    expect(summary.rows.find((row) => row.key === 'local')).toMatchObject({ energyWh: 0.3, meteredCalls: 2 });
+    expect(summary.rows.find((row) => row.key === 'claude')).toMatchObject({ energyWh: 0, meteredCalls: 0 });
+    const delta = ledger.usageDelta(
+      { from: START - 24 * 60 * MINUTE, to: START },
+      { from: START, to: START + 24 * 60 * MINUTE },
+    );
+    expect(delta.totals.from).toMatchObject({ energyWh: 0, meteredCalls: 0 });
+    expect(delta.totals.to).toMatchObject({ energyWh: 0.3, meteredCalls: 2 });
   });
 });
 

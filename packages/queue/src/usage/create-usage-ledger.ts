@@ -40,14 +40,15 @@ const MAX_LIST_LIMIT = 10_000;
 const USAGE_COLUMNS = `id, created_at AS createdAt, settled_at AS settledAt, skill, agent, provider, model,
   input_tokens AS inputTokens, output_tokens AS outputTokens, cached_tokens AS cachedTokens,
   cost_micro_usd AS costMicroUsd, cache_savings_micro_usd AS cacheSavingsMicroUsd, price_known AS priceKnown,
-  latency_ms AS latencyMs, ok, error, status, reserved_micro_usd AS reservedMicroUsd`;
+  latency_ms AS latencyMs, ok, error, status, reserved_micro_usd AS reservedMicroUsd, energy_wh AS energyWh`;
 
 const TOTALS_COLUMNS = `count(*) AS calls,
   coalesce(sum(CASE WHEN ok = 0 THEN 1 ELSE 0 END), 0) AS failedCalls,
   coalesce(sum(input_tokens), 0) AS inputTokens, coalesce(sum(output_tokens), 0) AS outputTokens,
   coalesce(sum(cached_tokens), 0) AS cachedTokens, coalesce(sum(cost_micro_usd), 0) AS costMicroUsd,
   coalesce(sum(cache_savings_micro_usd), 0) AS cacheSavingsMicroUsd,
-  coalesce(sum(CASE WHEN price_known = 0 THEN 1 ELSE 0 END), 0) AS unpricedCalls`;
+  coalesce(sum(CASE WHEN price_known = 0 THEN 1 ELSE 0 END), 0) AS unpricedCalls,
+  coalesce(sum(energy_wh), 0) AS energyWh, count(energy_wh) AS meteredCalls`;
 
 interface TotalsRow {
   key?: string;
@@ -59,6 +60,8 @@ interface TotalsRow {
   costMicroUsd: number;
   cacheSavingsMicroUsd: number;
   unpricedCalls: number;
+  energyWh: number;
+  meteredCalls: number;
 }
 
 /** Raw row as SQLite returns it (booleans as 0/1). */
@@ -113,9 +116,10 @@ export function createUsageLedger({
       .pluck(),
     insertSettled: sqlite.prepare(
       `INSERT INTO usage (created_at, settled_at, skill, agent, provider, model, input_tokens, output_tokens,
-         cached_tokens, cost_micro_usd, cache_savings_micro_usd, price_known, latency_ms, ok, error, status)
+         cached_tokens, cost_micro_usd, cache_savings_micro_usd, price_known, latency_ms, ok, error, status,
+         energy_wh)
        VALUES (@now, @now, @skill, @agent, @provider, @model, @inputTokens, @outputTokens, @cachedTokens,
-         @cost, @savings, @priceKnown, @latencyMs, @ok, @error, 'SETTLED')
+         @cost, @savings, @priceKnown, @latencyMs, @ok, @error, 'SETTLED', @energyWh)
        RETURNING ${USAGE_COLUMNS}`,
     ),
     byId: sqlite.prepare(`SELECT ${USAGE_COLUMNS} FROM usage WHERE id = ?`),
@@ -123,7 +127,7 @@ export function createUsageLedger({
       `UPDATE usage SET status = 'SETTLED', settled_at = @now, input_tokens = @inputTokens,
          output_tokens = @outputTokens, cached_tokens = @cachedTokens, cost_micro_usd = @cost,
          cache_savings_micro_usd = @savings, price_known = @priceKnown, latency_ms = @latencyMs, ok = @ok,
-         error = @error
+         error = @error, energy_wh = @energyWh
        WHERE id = @id AND status = 'RESERVED' RETURNING ${USAGE_COLUMNS}`,
     ),
     release: sqlite.prepare(
@@ -171,6 +175,10 @@ export function createUsageLedger({
     const estimate = estimateCostUsd({ provider, model, inputTokens, outputTokens, cachedTokens });
     if (result.costUsd !== undefined) assertUsd('costUsd', result.costUsd);
     const latencyMs = result.latencyMs === undefined ? null : Math.max(0, Math.round(result.latencyMs));
+    const energyWh = result.energyWh ?? null;
+    if (energyWh !== null && !(typeof energyWh === 'number' && Number.isFinite(energyWh) && energyWh >= 0)) {
+      invalid(`energyWh must be a finite number of watt-hours, 0 or more, got ${String(energyWh)}`);
+    }
     return {
       inputTokens,
       outputTokens,
@@ -182,6 +190,7 @@ export function createUsageLedger({
       latencyMs,
       ok: result.ok ? 1 : 0,
       error: result.error ?? null,
+      energyWh,
       now,
     };
   };
@@ -409,6 +418,8 @@ function emptyTotalsRow(): TotalsRow {
     costMicroUsd: 0,
     cacheSavingsMicroUsd: 0,
     unpricedCalls: 0,
+    energyWh: 0,
+    meteredCalls: 0,
   };
 }
 
@@ -422,6 +433,8 @@ function addTotals(sum: TotalsRow, row: TotalsRow): TotalsRow {
     costMicroUsd: sum.costMicroUsd + row.costMicroUsd,
     cacheSavingsMicroUsd: sum.cacheSavingsMicroUsd + row.cacheSavingsMicroUsd,
     unpricedCalls: sum.unpricedCalls + row.unpricedCalls,
+    energyWh: sum.energyWh + row.energyWh,
+    meteredCalls: sum.meteredCalls + row.meteredCalls,
   };
 }
 
@@ -435,6 +448,8 @@ function emptyTotals(): UsageTotals {
     costUsd: 0,
     cacheSavingsUsd: 0,
     unpricedCalls: 0,
+    energyWh: 0,
+    meteredCalls: 0,
   };
 }
 
@@ -448,6 +463,9 @@ function toTotals(row: TotalsRow): UsageTotals {
     costUsd: toUsd(row.costMicroUsd),
     cacheSavingsUsd: toUsd(row.cacheSavingsMicroUsd),
     unpricedCalls: row.unpricedCalls,
+    // Micro-watt-hour precision: sums of REAL values would otherwise show float noise.
+    energyWh: Math.round(row.energyWh * 1_000_000) / 1_000_000,
+    meteredCalls: row.meteredCalls,
   };
 }
 
@@ -471,6 +489,7 @@ function toRecord(row: RawUsageRow): UsageRecord {
     error: row.error,
     status: row.status,
     reservedUsd: toUsd(row.reservedMicroUsd),
+    energyWh: row.energyWh,
   };
 }
 

@@ -3,7 +3,7 @@ export {
   DEFAULT_RESERVATION_TIMEOUT_MS,
   DEFAULT_THROTTLE_MS,
 } from './create-usage-ledger';
-export type { CreateLedgerUsageSinkOptions } from './ledger-usage-sink';
+export type { CreateLedgerUsageSinkOptions, LedgerUsageEntry, LedgerUsageSink } from './ledger-usage-sink';
 export { budgetsFromConfig, createLedgerUsageSink, NO_SKILL } from './ledger-usage-sink';
 export type { PeriodWindow } from './period-window';
 export { periodWindow } from './period-window';

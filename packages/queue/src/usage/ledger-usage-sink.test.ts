@@ -61,6 +61,43 @@ describe('the ledger as the router usage sink', () => {
     });
   });
 
+  it('stores the energy a wrapper adds to the entry, on plain and on budgeted calls', async () => {
+    queue = createQueue({ file: ':memory:' });
+    const ledger = createUsageLedger({ queue });
+    const config = parseFleetConfig({ budgets: { summarize: 5 } }).config;
+    const sink = createLedgerUsageSink({ ledger, config, sleep: async () => {} });
+    const entry = {
+      skill: 'code_review',
+      agent: 'w',
+      provider: 'local',
+      model: 'qwen3:8b',
+      kind: 'generate' as const,
+      inputTokens: 10,
+      outputTokens: 5,
+      cachedTokens: 0,
+      latencyMs: 1800,
+      attempts: 1,
+      ok: true,
+    };
+    sink.record({ ...entry, energyWh: 0.1 });
+    sink.record(entry);
+    const reservation = await sink.reserve?.({
+      skill: 'summarize',
+      agent: 'w',
+      provider: 'local',
+      model: 'qwen3:8b',
+      estimatedInputTokens: 10,
+      estimatedOutputTokens: 0,
+    });
+    sink.record({ ...entry, skill: 'summarize', reservation, energyWh: 0.05 });
+    const rows = ledger.listUsage({});
+    expect(rows.map((row) => [row.skill, row.status, row.energyWh])).toEqual([
+      ['summarize', 'SETTLED', 0.05],
+      ['code_review', 'SETTLED', null],
+      ['code_review', 'SETTLED', 0.1],
+    ]);
+  });
+
   it('records calls without a budget, and calls without a skill under (none)', async () => {
     const { ledger, router } = setup({ summarize: 5 });
     await router.call({ skill: 'code_review', prompt: 'hi' });

@@ -24,6 +24,20 @@ export interface CreateLedgerUsageSinkOptions {
   sleep?: (ms: number) => Promise<void>;
 }
 
+/**
+ * What the ledger sink's `record` takes: the router's entry, plus the call's energy when the caller
+ * measured it (the fleet's workers wrap the sink and add it for local calls).
+ */
+export interface LedgerUsageEntry extends RouterUsageEntry {
+  /** Watt-hours the call drew; stored in the ledger's `energy_wh`. Default null: unknown. */
+  energyWh?: number | null;
+}
+
+/** The router's `UsageSink` backed by the ledger; `record` also takes `energyWh`. */
+export interface LedgerUsageSink extends UsageSink {
+  record(entry: LedgerUsageEntry): void;
+}
+
 interface LedgerReservation {
   reservationId: number;
 }
@@ -38,12 +52,13 @@ const isLedgerReservation = (value: unknown): value is LedgerReservation =>
  * reserves the estimated cost (refusing with `QUEUE_BUDGET_EXCEEDED` under `block`, waiting under
  * `throttle`); after the call it settles the reservation with the real tokens and cost, or records a plain
  * row for calls without a budget. Failed calls are recorded too (their cost is what the provider billed).
+ * An entry's `energyWh`, when a wrapper measured it, is stored with the call.
  */
 export function createLedgerUsageSink({
   ledger,
   config,
   sleep: wait = (ms) => sleep(ms),
-}: CreateLedgerUsageSinkOptions): UsageSink {
+}: CreateLedgerUsageSinkOptions): LedgerUsageSink {
   const budgets = new Map(budgetsFromConfig(config).map(({ skill, budget }) => [skill, budget]));
   return {
     async reserve(request: UsageReservation): Promise<LedgerReservation | undefined> {
@@ -66,7 +81,7 @@ export function createLedgerUsageSink({
       if (reservation.throttleMs) await wait(reservation.throttleMs);
       return { reservationId: reservation.reservationId };
     },
-    record(entry: RouterUsageEntry): void {
+    record(entry: LedgerUsageEntry): void {
       const result = {
         inputTokens: entry.inputTokens,
         outputTokens: entry.outputTokens,
@@ -76,6 +91,7 @@ export function createLedgerUsageSink({
         error: entry.error
           ? `${entry.error.code ? `${entry.error.code}: ` : ''}${entry.error.message}`
           : null,
+        energyWh: entry.energyWh ?? null,
       };
       if (isLedgerReservation(entry.reservation)) {
         ledger.settleUsage(entry.reservation.reservationId, result);

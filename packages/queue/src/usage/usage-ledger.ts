@@ -85,6 +85,11 @@ export interface UsageResult {
   ok: boolean;
   /** The error message of a failed call. */
   error?: string | null;
+  /**
+   * Watt-hours the call drew (a finite number, 0 or more), e.g. the GPU's power draw over a local call.
+   * Default null: unknown (external providers, no power reading).
+   */
+  energyWh?: number | null;
 }
 
 /** What `recordUsage` takes: a call made without a budget. */
@@ -118,6 +123,8 @@ export interface UsageRecord {
   status: UsageStatus;
   /** The cost the reservation held (0 for calls recorded without a budget). */
   reservedUsd: number;
+  /** Watt-hours the call drew, or null when unknown. */
+  energyWh: number | null;
 }
 
 /** A time range: `from` inclusive, `to` exclusive. */
@@ -155,6 +162,10 @@ export interface UsageTotals {
   cacheSavingsUsd: number;
   /** Calls whose model the price table did not know (counted at $0). */
   unpricedCalls: number;
+  /** Watt-hours of the calls that know theirs (calls with an unknown energy add nothing). */
+  energyWh: number;
+  /** Calls with a known energy (`energyWh` counts only these). */
+  meteredCalls: number;
 }
 
 /** One group of a summary. */
