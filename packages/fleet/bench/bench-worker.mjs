@@ -1,5 +1,7 @@
 // One worker process of the queue benchmark. argv: <mode> <db file> <worker index>
 // mode: biged (the real @biged/fleet worker loop), raw (better-sqlite3, no framework), plainjob.
+// In biged mode the worker gets the model router a fleet worker builds (createFleetRouter with the usage
+// ledger), as worker-main does; BENCH_ROUTER=0 leaves it out, to measure what it costs.
 // Records, per task, the gap between finishing one task and starting the next (the claim wait as the
 // worker experiences it: complete + claim + any lock waiting), and the wall-clock end of its last task.
 import Database from 'better-sqlite3';
@@ -23,7 +25,8 @@ const go = new Promise((resolve) => process.on('message', (message) => message =
 
 if (mode === 'biged') {
   const { createSilentLogger, fleetPaths, parseFleetConfig } = await import('@biged/core');
-  const { createQueue } = await import('@biged/queue');
+  const { createLedgerUsageSink, createQueue, createUsageLedger } = await import('@biged/queue');
+  const { createFleetRouter } = await import('@biged/model-providers');
   const { createSkillRegistry, defineSkill } = await import('@biged/skill-sdk');
   const { runWorker } = await import('@biged/fleet');
   const { z } = await import('zod');
@@ -37,19 +40,32 @@ if (mode === 'biged') {
     },
   });
   const queue = createQueue({ file });
-  const config = parseFleetConfig({ fleet: { heartbeat_interval_secs: 5 } }).config;
+  // BENCH_HW=0: a worker that ignores hw_state.json (to see what following the monitor costs).
+  const config = parseFleetConfig({
+    fleet: { heartbeat_interval_secs: 5, hw_monitor: process.env.BENCH_HW !== '0' },
+  }).config;
   const name = `bench_${index}`;
+  const paths = fleetPaths(file.replace(/\/[^/]+$/, ''));
+  const models =
+    process.env.BENCH_ROUTER === '0'
+      ? undefined
+      : createFleetRouter({
+          config,
+          paths,
+          usage: createLedgerUsageSink({ ledger: createUsageLedger({ queue }), config }),
+        });
   queue.registerAgent({ name, role: 'bench', pid: process.pid, status: 'IDLE' });
   process.send('ready');
   await go;
   const worker = runWorker({
     agent: { name, role: 'bench' },
     config,
-    paths: fleetPaths(file.replace(/\/[^/]+$/, '')),
+    paths,
     queue,
     skills: createSkillRegistry([skill]),
     log: createSilentLogger(),
     idlePollMs: { min: 2, max: 20 },
+    ...(models ? { models } : {}),
   });
   stop = async () => {
     await worker.stop(1000);

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // `pnpm bench`: queue throughput through the real worker loop (1 and 4 worker processes) against a raw
 // better-sqlite3 baseline and plainjob, all measured in this one run on this machine. Prints ratios.
-// BENCH_TASKS (default 10000) sets the tasks per scenario.
+// BENCH_TASKS (default 10000) sets the tasks per scenario; BENCH_ONLY=bigedx1,rawx4 runs only those scenarios;
+// BENCH_ROUTER=0 runs the biged workers without the model router a fleet worker gets (see bench-worker.mjs).
 import { fork } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -16,7 +16,9 @@ afterEach(async () => {
 
 describe('startDetached / stopSupervisor', () => {
   it('returns once the fleet is ready and stops every fleet process', async () => {
-    home = createTempHome({ fleetToml: '[workers]\nroles = ["coder", "researcher"]\ncoder_count = 2\n' });
+    home = createTempHome({
+      fleetToml: '[fleet]\nhw_monitor = false\n[workers]\nroles = ["coder", "researcher"]\ncoder_count = 2\n',
+    });
     const { pid, alreadyRunning } = await startDetached({
       home: home.home,
       command: [process.execPath, script],

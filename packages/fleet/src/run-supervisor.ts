@@ -27,6 +27,16 @@ export interface RunSupervisorOptions {
   signal?: AbortSignal;
   /** Override the worker script (tests). */
   workerEntry?: string;
+  /**
+   * Environment of the worker and hardware monitor processes, and where `BIGED_OLLAMA_HOST` is looked up.
+   * Default: `process.env`.
+   */
+  env?: NodeJS.ProcessEnv;
+  /**
+   * `false`: run no hardware monitor even when `[fleet] hw_monitor` is true (`biged up --no-hw`); STATUS.md
+   * then says `monitor off (disabled by the caller)`. Default: as `[fleet] hw_monitor` says.
+   */
+  hwMonitor?: false;
 }
 
 /**
@@ -39,6 +49,8 @@ export async function runSupervisor({
   onReady,
   signal,
   workerEntry,
+  env,
+  hwMonitor,
 }: RunSupervisorOptions): Promise<void> {
   const paths = fleetPaths(home);
   const existing = readSupervisorState(home);
@@ -64,7 +76,15 @@ export async function runSupervisor({
       ready,
       workers: supervisor.workers().map(({ name, pid }) => ({ name, pid })),
     });
-  const supervisor = createSupervisor({ paths, config, queue, log, ...(workerEntry ? { workerEntry } : {}) });
+  const supervisor = createSupervisor({
+    paths,
+    config,
+    queue,
+    log,
+    ...(workerEntry ? { workerEntry } : {}),
+    ...(env ? { env } : {}),
+    ...(hwMonitor === false ? { hwMonitor: false as const } : {}),
+  });
   let ready = false;
   supervisor.on('worker:started', () => ready && saveState(true));
   saveState(false);

@@ -8,6 +8,16 @@ export interface FleetSnapshot {
   agents: Agent[];
   counts: Record<TaskStatus, number>;
   locks: { name: string; owner: string; expiresAt: string | null }[];
+  /**
+   * How local models are reached: `ollama at <url>`, `embedded at <url> serving <models>` or
+   * `unreachable (<what to do>)` (see `LocalBackend.describe`). Omitted: the line is left out.
+   */
+  localBackend?: string;
+  /**
+   * The hardware monitor's line (see `describeHwState`): `ok, tier default (qwen3:8b), GPU 64 °C, ...`,
+   * `monitor not running (...)` or `monitor off (...)`. Omitted: the line is left out.
+   */
+  hardware?: string;
 }
 
 const cell = (value: unknown) => String(value ?? '-').replaceAll('|', '\\|');
@@ -19,6 +29,8 @@ export function renderStatusMarkdown(snapshot: FleetSnapshot): string {
     '',
     `Generated ${snapshot.generatedAt.toISOString()} by supervisor pid ${snapshot.supervisorPid}.`,
     '',
+    ...(snapshot.localBackend === undefined ? [] : [`Local model backend: ${snapshot.localBackend}.`, '']),
+    ...(snapshot.hardware === undefined ? [] : [`Hardware: ${snapshot.hardware}.`, '']),
     '## Agents',
     '',
     '| name | role | status | pid | last heartbeat | task | restarts |',

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isProcessAlive } from './supervisor-state';
@@ -13,6 +13,7 @@ afterEach(async () => {
 
 const FAST = `
 [fleet]
+hw_monitor = false
 heartbeat_interval_secs = 0.2
 stale_check_interval_secs = 1
 status_interval_secs = 0.5
@@ -50,6 +51,12 @@ describe('supervisor + workers (real processes, one SQLite file)', () => {
     const started = path.join(fleet.home.home, 'started.txt');
     const task = fleet.queue.enqueue({ skill: 'test_sleep', payload: { ms: 1500, started } });
     const running = await waitForStatus(fleet.queue, task.id, 'RUNNING', 10_000);
+    // RUNNING comes with the claim; wait until the skill itself has started, so the kill lands mid-task.
+    await waitFor(
+      () => existsSync(started) && readFileSync(started, 'utf8').includes('\n'),
+      10_000,
+      'task started',
+    );
     const victim = fleet.queue.listAgents().find((agent) => agent.name === running.claimedBy)!;
     expect(isProcessAlive(victim.pid)).toBe(true);
     process.kill(victim.pid!, 'SIGKILL');

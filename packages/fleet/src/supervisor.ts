@@ -11,8 +11,17 @@ import {
   resolveAgents,
   toError,
 } from '@biged/core';
+import { readHwState } from '@biged/hw-monitor';
 import type { TaskQueue } from '@biged/queue';
 import { FleetError } from './errors/fleet-error';
+import { describeHwState } from './hw-state-reader';
+import {
+  LOCAL_BACKEND_KIND_ENV,
+  type LocalBackend,
+  OLLAMA_HOST_ENV,
+  type StartLocalBackendOptions,
+  startLocalBackend,
+} from './local-backend';
 import { writeStatusMarkdown } from './status-file';
 
 /** Events the supervisor emits (`noun:verb`). */
@@ -23,6 +32,9 @@ export interface SupervisorEventMap {
   'task:recovered': [
     { agent: string; requeued: number[]; failed: number[]; reason: 'worker-exit' | 'stale' | 'boot' },
   ];
+  'monitor:started': [{ pid: number }];
+  'monitor:exited': [{ pid: number; code: number | null; signal: NodeJS.Signals | null }];
+  'monitor:respawn-scheduled': [{ delayMs: number; restarts: number }];
 }
 
 /** Options for `createSupervisor`. */
@@ -39,6 +51,23 @@ export interface CreateSupervisorOptions {
   respawnBackoffMs?: { min: number; max: number };
   /** How long `start()` waits for every worker to report ready. Default 30 s. */
   readyTimeoutMs?: number;
+  /**
+   * How the local model backend is found or started before the workers fork (see `startLocalBackend`):
+   * extra options (`env`, `probeTimeoutMs`, `fetch`, `importLocalModel`), or `false` to skip it (workers
+   * then resolve the Ollama host themselves). Default: `startLocalBackend` with the supervisor's environment.
+   */
+  localBackend?: false | Omit<StartLocalBackendOptions, 'config' | 'paths' | 'log'>;
+  /**
+   * The hardware monitor process (`hw-monitor-main.js`, the manual's hw_supervisor): `false` to run none,
+   * or `{ entry }` to fork another script. Default: forked when `[fleet] hw_monitor` is true (the default),
+   * respawned with the workers' backoff when it dies.
+   */
+  hwMonitor?: false | { entry?: string };
+  /**
+   * Environment of the worker and monitor processes (the supervisor adds its own variables), and where
+   * `BIGED_OLLAMA_HOST` is looked up unless `localBackend.env` says otherwise. Default: `process.env`.
+   */
+  env?: NodeJS.ProcessEnv;
 }
 
 /** A running supervisor. */
@@ -53,6 +82,10 @@ export interface Supervisor {
   recoverStale(): void;
   /** Rewrites STATUS.md now. */
   writeStatus(): void;
+  /** The local model backend decided by `start()`, or undefined before that (or when disabled). */
+  localBackend(): LocalBackend | undefined;
+  /** The hardware monitor process, or undefined when the fleet runs none. */
+  hwMonitor(): { pid: number | null; restarts: number } | undefined;
   on<K extends keyof SupervisorEventMap>(event: K, listener: (...args: SupervisorEventMap[K]) => void): void;
 }
 
@@ -65,12 +98,25 @@ interface WorkerSlot {
   ready: boolean;
 }
 
+/** A built entry script of this package (src/ runs under vitest resolve to dist/). */
+function builtEntry(name: string): string {
+  const here = fileURLToPath(new URL(`./${name}`, import.meta.url));
+  if (existsSync(here)) return here;
+  return fileURLToPath(new URL(`../dist/${name}`, import.meta.url));
+}
+
 /** Path of the worker entry inside the built package (src/ runs under vitest resolve to dist/). */
 export function defaultWorkerEntry(): string {
-  const here = fileURLToPath(new URL('./worker-main.js', import.meta.url));
-  if (existsSync(here)) return here;
-  return fileURLToPath(new URL('../dist/worker-main.js', import.meta.url));
+  return builtEntry('worker-main.js');
 }
+
+/** Path of the hardware monitor entry inside the built package. */
+export function defaultHwMonitorEntry(): string {
+  return builtEntry('hw-monitor-main.js');
+}
+
+/** How long a stopping monitor gets before SIGKILL (its stop waits for Ollama calls in flight). */
+const MONITOR_STOP_TIMEOUT_MS = 5_000;
 
 /**
  * The process supervisor: one worker process per agent, respawned with exponential backoff when it dies.
@@ -82,6 +128,17 @@ export function createSupervisor(options: CreateSupervisorOptions): Supervisor {
   const agents = options.agents ?? resolveAgents(config);
   const workerEntry = options.workerEntry ?? defaultWorkerEntry();
   const backoff = options.respawnBackoffMs ?? { min: 500, max: 30_000 };
+  const childEnv = options.env ?? process.env;
+  const monitorEntry =
+    options.hwMonitor === false || !config.fleet.hw_monitor
+      ? undefined
+      : (options.hwMonitor?.entry ?? defaultHwMonitorEntry());
+  const monitor: {
+    child: ChildProcess | null;
+    restarts: number;
+    startedAt: number;
+    respawnTimer: NodeJS.Timeout | null;
+  } = { child: null, restarts: 0, startedAt: 0, respawnTimer: null };
   const events = new EventEmitter();
   const slots = new Map<string, WorkerSlot>(
     agents.map((agent) => [
@@ -91,10 +148,67 @@ export function createSupervisor(options: CreateSupervisorOptions): Supervisor {
   );
   const timers: NodeJS.Timeout[] = [];
   let stopping = false;
+  // Set once start() has begun deciding the local backend; stop() waits for it and closes what it started.
+  let backendStarting: Promise<LocalBackend | undefined> | undefined;
+  let backend: LocalBackend | undefined;
   let readyWaiters: { resolve: () => void; reject: (error: Error) => void } | null = null;
 
   const emit = <K extends keyof SupervisorEventMap>(event: K, ...args: SupervisorEventMap[K]) =>
     events.emit(event, ...args);
+
+  /** Exponential backoff; a process that stayed up for a minute starts over from the minimum. */
+  const nextDelay = (slot: { restarts: number; startedAt: number }) => {
+    if (Date.now() - slot.startedAt > 60_000) slot.restarts = 0;
+    const delayMs = Math.min(backoff.max, backoff.min * 2 ** slot.restarts);
+    slot.restarts += 1;
+    return delayMs;
+  };
+
+  /** The variables every child gets on top of `childEnv`. */
+  const fleetEnv = (): NodeJS.ProcessEnv => ({
+    ...childEnv,
+    // BIGED_OLLAMA_HOST (or the advice when no local backend answers), for respawned processes too.
+    ...backend?.workerEnv,
+    ...(backend ? { [LOCAL_BACKEND_KIND_ENV]: backend.state.kind } : {}),
+    BIGED_HOME: paths.home,
+  });
+
+  /**
+   * Forks the hardware monitor. It polls the GPU and Ollama and writes hw_state.json; it is no worker,
+   * so it has no agent row and holds no tasks. Respawned with the workers' backoff when it dies.
+   */
+  const spawnMonitor = (entry: string) => {
+    monitor.respawnTimer = null;
+    // The monitor keeps the model of the backend the workers call warm: the decided URL, even when it
+    // did not answer (the monitor then reports Ollama unreachable).
+    const ollamaHost = backend?.state.url ?? childEnv[OLLAMA_HOST_ENV] ?? config.models.ollama_host;
+    const child = fork(entry, [], {
+      env: { ...fleetEnv(), [OLLAMA_HOST_ENV]: ollamaHost },
+      execArgv: [],
+      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    });
+    monitor.child = child;
+    monitor.startedAt = Date.now();
+    const pid = child.pid ?? 0;
+    child.on('message', (message: { type?: string }) => {
+      if (message?.type === 'ready') {
+        log.info('hardware monitor ready', { pid, ollamaHost });
+        emit('monitor:started', { pid });
+      }
+    });
+    child.on('error', (error) => log.error('hardware monitor process error', { error: error.message }));
+    child.once('exit', (code, signal) => {
+      monitor.child = null;
+      log[stopping ? 'info' : 'warn']('hardware monitor exited', { pid, code, signal });
+      emit('monitor:exited', { pid, code, signal });
+      if (stopping) return;
+      const delayMs = nextDelay(monitor);
+      emit('monitor:respawn-scheduled', { delayMs, restarts: monitor.restarts });
+      monitor.respawnTimer = setTimeout(() => {
+        if (!stopping) spawnMonitor(entry);
+      }, delayMs);
+    });
+  };
 
   const recoverAgent = (name: string, reason: 'worker-exit' | 'boot') => {
     const { requeued, failed } = queue.requeueAgentTasks(name);
@@ -115,12 +229,7 @@ export function createSupervisor(options: CreateSupervisorOptions): Supervisor {
     slot.respawnTimer = null;
     slot.ready = false;
     const child = fork(workerEntry, [], {
-      env: {
-        ...process.env,
-        BIGED_HOME: paths.home,
-        BIGED_AGENT: slot.agent.name,
-        BIGED_ROLE: slot.agent.role,
-      },
+      env: { ...fleetEnv(), BIGED_AGENT: slot.agent.name, BIGED_ROLE: slot.agent.role },
       execArgv: [],
       stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
     });
@@ -161,10 +270,7 @@ export function createSupervisor(options: CreateSupervisorOptions): Supervisor {
         });
       }
       if (stopping) return;
-      // Exponential backoff; a worker that stayed up for a minute starts over from the minimum.
-      if (Date.now() - slot.startedAt > 60_000) slot.restarts = 0;
-      const delayMs = Math.min(backoff.max, backoff.min * 2 ** slot.restarts);
-      slot.restarts += 1;
+      const delayMs = nextDelay(slot);
       emit('worker:respawn-scheduled', { name: slot.agent.name, delayMs, restarts: slot.restarts });
       slot.respawnTimer = setTimeout(() => {
         if (!stopping) {
@@ -192,13 +298,26 @@ export function createSupervisor(options: CreateSupervisorOptions): Supervisor {
     }
   };
 
+  const hardwareLine = (now: Date): string =>
+    monitorEntry
+      ? describeHwState(readHwState(paths.hwState), {
+          now: now.getTime(),
+          pollIntervalMs: config.thermal.poll_interval_secs * 1000,
+        })
+      : config.fleet.hw_monitor
+        ? 'monitor off (disabled by the caller)'
+        : 'monitor off ([fleet] hw_monitor = false)';
+
   const writeStatus = () => {
     try {
+      const generatedAt = new Date();
       writeStatusMarkdown(paths.status, {
-        generatedAt: new Date(),
+        generatedAt,
         supervisorPid: process.pid,
         agents: queue.listAgents(),
         counts: queue.counts(),
+        ...(backend ? { localBackend: backend.describe() } : {}),
+        hardware: hardwareLine(generatedAt),
         locks: queue
           .listLocks()
           .map((lock) => ({ name: lock.name, owner: lock.owner, expiresAt: lock.expiresAt })),
@@ -220,6 +339,25 @@ export function createSupervisor(options: CreateSupervisorOptions): Supervisor {
       // No worker of ours is alive before we fork them, so anything they held is orphaned.
       for (const name of slots.keys()) recoverAgent(name, 'boot');
       recoverStale();
+      // Before any worker forks: they learn the backend's URL from their environment.
+      if (options.localBackend !== false) {
+        backendStarting = startLocalBackend({
+          env: childEnv,
+          ...options.localBackend,
+          config,
+          paths,
+          log,
+        }).catch((error: unknown) => {
+          log.error('deciding the local model backend failed', { error: toError(error).message });
+          return undefined;
+        });
+        backend = await backendStarting;
+        // stop() ran meanwhile: it closes the backend; fork nothing.
+        if (stopping) return;
+      }
+      // Before the workers, so that hw_state.json is likely there when they first look; start() does not
+      // wait for it: a fleet runs (at the configured model, without thermal pauses) while it has none.
+      if (monitorEntry) spawnMonitor(monitorEntry);
       const ready = new Promise<void>((resolve, reject) => {
         readyWaiters = { resolve, reject };
       });
@@ -255,6 +393,22 @@ export function createSupervisor(options: CreateSupervisorOptions): Supervisor {
       for (const timer of timers) clearInterval(timer);
       const graceMs = config.workers.shutdown_grace_secs * 1000;
       const exits: Promise<void>[] = [];
+      if (monitor.respawnTimer) clearTimeout(monitor.respawnTimer);
+      const monitorChild = monitor.child;
+      if (monitorChild && monitorChild.exitCode === null && monitorChild.signalCode === null) {
+        exits.push(
+          new Promise<void>((resolve) => {
+            monitorChild.once('exit', () => resolve());
+            const kill = setTimeout(() => {
+              log.warn('hardware monitor did not stop in time; killing it', { pid: monitorChild.pid });
+              monitorChild.kill('SIGKILL');
+            }, MONITOR_STOP_TIMEOUT_MS);
+            kill.unref();
+            monitorChild.once('exit', () => clearTimeout(kill));
+          }),
+        );
+        monitorChild.kill('SIGTERM');
+      }
       for (const slot of slots.values()) {
         if (slot.respawnTimer) clearTimeout(slot.respawnTimer);
         const child = slot.child;
@@ -274,6 +428,8 @@ export function createSupervisor(options: CreateSupervisorOptions): Supervisor {
       }
       // Each worker's exit handler has already returned its tasks and marked it OFFLINE.
       await Promise.all(exits);
+      // After the workers: their last model calls have ended. Removes run/embedded-ollama.json.
+      await (await backendStarting)?.close();
       writeStatus();
       log.info('fleet stopped');
     },
@@ -288,6 +444,9 @@ export function createSupervisor(options: CreateSupervisorOptions): Supervisor {
     },
     recoverStale,
     writeStatus,
+    localBackend: () => backend,
+    hwMonitor: () =>
+      monitorEntry ? { pid: monitor.child?.pid ?? null, restarts: monitor.restarts } : undefined,
     on(event, listener) {
       events.on(event, listener as (...args: unknown[]) => void);
     },

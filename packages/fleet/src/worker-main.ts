@@ -1,14 +1,69 @@
 // Entry point of one worker process, forked by the supervisor with an IPC channel.
-// Environment: BIGED_HOME, BIGED_AGENT (agent name), BIGED_ROLE.
+// Environment: BIGED_HOME, BIGED_AGENT (agent name), BIGED_ROLE; BIGED_OLLAMA_HOST (the local model
+// backend the supervisor chose) or BIGED_LOCAL_MODELS_HINT (its advice when there is none);
+// BIGED_LOCAL_BACKEND (its kind: no tier models for the embedded backend).
 import { hostname } from 'node:os';
-import { createLogger, fleetPaths, loadConfig, queueOptionsFromConfig, toError } from '@biged/core';
-import { createQueue } from '@biged/queue';
+import {
+  createLogger,
+  type FleetConfig,
+  type FleetPaths,
+  fleetPaths,
+  type Logger,
+  loadConfig,
+  queueOptionsFromConfig,
+  type Router,
+  toError,
+} from '@biged/core';
+import { createFleetRouter } from '@biged/model-providers';
+import { createLedgerUsageSink, createQueue, createUsageLedger, type TaskQueue } from '@biged/queue';
+import { createEnergyUsageSink } from './energy-usage-sink';
+import { createHwStateReader, type HwStateReader } from './hw-state-reader';
 import { loadFleetSkills } from './load-fleet-skills';
+import { LOCAL_BACKEND_KIND_ENV, LOCAL_MODELS_HINT_ENV } from './local-backend';
 import { runWorker } from './worker';
 
 const home = process.env.BIGED_HOME;
 const name = process.env.BIGED_AGENT;
 const role = process.env.BIGED_ROLE ?? name;
+
+/**
+ * The worker's one model router, shared by all its tasks: providers from fleet.toml, the local one at
+ * BIGED_OLLAMA_HOST, usage booked in the ledger of the worker's own queue database, with the energy of
+ * local calls when the hardware monitor reports the GPU's power. Undefined (logged once) when it cannot be
+ * built: skills that call a model then fail with SKILL_NO_MODEL_ROUTER.
+ */
+function buildRouter(
+  config: FleetConfig,
+  paths: FleetPaths,
+  queue: TaskQueue,
+  log: Logger,
+  hwState: HwStateReader | undefined,
+): Router | undefined {
+  try {
+    const ledger = createUsageLedger({ queue });
+    const ledgerSink = createLedgerUsageSink({ ledger, config });
+    return createFleetRouter({
+      config,
+      paths,
+      usage: hwState
+        ? createEnergyUsageSink({ sink: ledgerSink, powerW: () => hwState.current()?.thermal.power_w })
+        : ledgerSink,
+      onEvent: (name, payload) => {
+        if (name === 'model:call') return;
+        // Errors as messages: the logger's JSON would show an Error object as {}.
+        const fields: Record<string, unknown> = { ...payload };
+        if (fields.error !== undefined) fields.error = toError(fields.error).message;
+        if (name === 'model:retry') log.debug(name, fields);
+        else log.warn(name, fields);
+      },
+    });
+  } catch (error) {
+    log.error('model router unavailable: skills that call a model will fail', {
+      error: toError(error).message,
+    });
+    return undefined;
+  }
+}
 
 async function main(): Promise<number> {
   if (!home || !name || !role) {
@@ -22,7 +77,25 @@ async function main(): Promise<number> {
   try {
     const skills = await loadFleetSkills({ home, config });
     queue.registerAgent({ name, role, pid: process.pid, host: hostname(), status: 'IDLE' });
-    const worker = runWorker({ agent: { name, role }, config, paths, queue, skills, log });
+    // One reader for the claim loop, the tier model and the energy meter: the file is read at most once
+    // per poll interval for all three.
+    const hwState = config.fleet.hw_monitor
+      ? createHwStateReader({ file: paths.hwState, pollIntervalMs: config.thermal.poll_interval_secs * 1000 })
+      : undefined;
+    const models = buildRouter(config, paths, queue, log, hwState);
+    const localModelsHint = process.env[LOCAL_MODELS_HINT_ENV];
+    const worker = runWorker({
+      agent: { name, role },
+      config,
+      paths,
+      queue,
+      skills,
+      log,
+      ...(models ? { models } : {}),
+      ...(localModelsHint ? { localModelsHint } : {}),
+      hwState: hwState ?? false,
+      useTierModel: process.env[LOCAL_BACKEND_KIND_ENV] !== 'embedded',
+    });
     const stop = () => void worker.stop();
     process.once('SIGTERM', stop);
     process.once('SIGINT', stop);

@@ -1,20 +1,42 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createSilentLogger, fleetPaths, parseFleetConfig, type Task } from '@biged/core';
-import { createTempHome, type TempHome } from '@biged/core/test';
-import { createQueue, type TaskQueue } from '@biged/queue';
-import { createSkillRegistry, defineSkill, z } from '@biged/skill-sdk';
+import {
+  createRouter,
+  createSilentLogger,
+  type FleetConfig,
+  type FleetPaths,
+  fleetPaths,
+  parseFleetConfig,
+  type Task,
+} from '@biged/core';
+import { createTempHome, MockModelProvider, type TempHome } from '@biged/core/test';
+import { writeHwState } from '@biged/hw-monitor';
+import { createFleetRouter } from '@biged/model-providers';
+import { createLedgerUsageSink, createQueue, createUsageLedger, type TaskQueue } from '@biged/queue';
+import { createSkillRegistry, defineSkill, type SkillModelRouter, z } from '@biged/skill-sdk';
 import { afterEach, describe, expect, it } from 'vitest';
-import { waitFor } from './test-helpers';
-import { runWorker, type WorkerHandle } from './worker';
+import { createEnergyUsageSink } from './energy-usage-sink';
+import { createHwStateReader } from './hw-state-reader';
+import {
+  closedPort,
+  hwStateFixture,
+  startTestHttpServer,
+  type TestHttpServer,
+  waitFor,
+  waitForStatus,
+} from './test-helpers';
+import { runWorker, type WorkerHandle, withTierModel } from './worker';
 
 let home: TempHome | undefined;
 let queue: TaskQueue | undefined;
 let worker: WorkerHandle | undefined;
+let server: TestHttpServer | undefined;
 afterEach(async () => {
   await worker?.stop(100);
+  await server?.close();
   queue?.close();
   home?.cleanup();
   worker = undefined;
+  server = undefined;
 });
 
 const pause = defineSkill({
@@ -27,19 +49,47 @@ const pause = defineSkill({
   },
 });
 
-const start = (onTaskFinished?: (task: Task) => void) => {
+/** Asks the fleet's default model and returns the answer. */
+const ask = defineSkill({
+  name: 'ask',
+  description: 'Calls ctx.models with payload.prompt.',
+  payload: z.object({ prompt: z.string() }),
+  run: async ({ prompt }, ctx) => {
+    const result = await ctx.models.call({ prompt });
+    return { text: result.text, provider: result.provider };
+  },
+});
+
+const testConfig = (models: Record<string, unknown> = {}, router: Record<string, unknown> = {}) =>
+  parseFleetConfig({
+    fleet: { heartbeat_interval_secs: 0.05, hw_monitor: false },
+    models,
+    router: { min_gap_ms: 0, ...router },
+  }).config;
+
+const start = (
+  onTaskFinished?: (task: Task) => void,
+  extra: {
+    config?: FleetConfig;
+    models?: (queue: TaskQueue) => SkillModelRouter;
+    localModelsHint?: string;
+  } = {},
+) => {
   home = createTempHome();
   queue = createQueue({ file: home.db });
   queue.registerAgent({ name: 'w', role: 'coder', pid: process.pid, status: 'IDLE' });
+  const config = extra.config ?? testConfig();
   worker = runWorker({
     agent: { name: 'w', role: 'coder' },
-    config: parseFleetConfig({ fleet: { heartbeat_interval_secs: 0.05 } }).config,
+    config,
     paths: fleetPaths(home.home),
     queue,
-    skills: createSkillRegistry([pause]),
+    skills: createSkillRegistry([pause, ask]),
     log: createSilentLogger(),
     idlePollMs: { min: 1, max: 10 },
     ...(onTaskFinished ? { onTaskFinished } : {}),
+    ...(extra.models ? { models: extra.models(queue) } : {}),
+    ...(extra.localModelsHint ? { localModelsHint: extra.localModelsHint } : {}),
   });
   return queue;
 };
@@ -83,3 +133,328 @@ describe('runWorker batching', () => {
     expect(queue.get(task.id)).toMatchObject({ status: 'PENDING', claimedBy: null });
   });
 });
+
+describe('runWorker model router', () => {
+  it('gives every task the router, with usage booked to the task skill and agent in the ledger', async () => {
+    const provider = new MockModelProvider({ providerId: 'local' });
+    const queue = start(undefined, {
+      models: (queue) => {
+        const config = testConfig({ local: 'tiny' });
+        return createRouter({
+          providers: [provider],
+          config,
+          usage: createLedgerUsageSink({ ledger: createUsageLedger({ queue }), config }),
+        });
+      },
+    });
+    const ids = ['one', 'two', 'three'].map(
+      (prompt) => queue.enqueue({ skill: 'ask', payload: { prompt } }).id,
+    );
+    for (const id of ids) {
+      expect((await waitForStatus(queue, id, 'DONE', 10_000)).result).toEqual({
+        text: 'mock answer',
+        provider: 'local',
+      });
+    }
+    expect(provider.calls).toHaveLength(3);
+    const rows = createUsageLedger({ queue }).listUsage({ skill: 'ask' });
+    expect(rows).toHaveLength(3);
+    expect(rows.every((row) => row.agent === 'w' && row.provider === 'local' && row.model === 'tiny')).toBe(
+      true,
+    );
+  });
+
+  it('without a router, a model-calling task fails with SKILL_NO_MODEL_ROUTER and other tasks still run', async () => {
+    const queue = start();
+    const model = queue.enqueue({ skill: 'ask', payload: { prompt: 'hi' }, maxAttempts: 1 });
+    const plain = queue.enqueue({ skill: 'pause', payload: { ms: 0 } });
+    expect((await waitForStatus(queue, model.id, 'FAILED', 10_000)).error).toContain('SKILL_NO_MODEL_ROUTER');
+    await waitForStatus(queue, plain.id, 'DONE', 10_000);
+  });
+
+  it("appends the supervisor's advice when the local model backend cannot be reached, and only then", async () => {
+    const hint = 'no local model backend: start Ollama at http://127.0.0.1:1';
+    server = await startTestHttpServer((_request, _body, response) => {
+      response.writeHead(500, { 'content-type': 'application/json' });
+      response.end(JSON.stringify({ error: 'model exploded' }));
+    });
+    const answering = server.url;
+    const closed = `http://127.0.0.1:${await closedPort()}`;
+    const config = testConfig({ local: 'tiny', ollama_host: closed }, { max_retries: 0 });
+    const queue = start(undefined, {
+      config,
+      localModelsHint: hint,
+      models: () => createFleetRouter({ config, paths: fleetPaths(home!.home), env: {} }),
+    });
+    const refused = queue.enqueue({ skill: 'ask', payload: { prompt: 'hi' }, maxAttempts: 1 });
+    const failed = await waitForStatus(queue, refused.id, 'FAILED', 10_000);
+    expect(failed.error).toContain('ECONNREFUSED');
+    expect(failed.error).toContain(`(${hint})`);
+    await worker!.stop(100);
+
+    // A backend that answers with an error is not "unreachable": no advice.
+    const answeringConfig = testConfig({ local: 'tiny', ollama_host: answering }, { max_retries: 0 });
+    worker = runWorker({
+      agent: { name: 'w', role: 'coder' },
+      config: answeringConfig,
+      paths: fleetPaths(home!.home),
+      queue,
+      skills: createSkillRegistry([ask]),
+      log: createSilentLogger(),
+      idlePollMs: { min: 1, max: 10 },
+      models: createFleetRouter({ config: answeringConfig, paths: fleetPaths(home!.home), env: {} }),
+      localModelsHint: hint,
+    });
+    const erroring = queue.enqueue({ skill: 'ask', payload: { prompt: 'hi' }, maxAttempts: 1 });
+    const answered = await waitForStatus(queue, erroring.id, 'FAILED', 10_000);
+    expect(answered.error).toContain('HTTP 500');
+    expect(answered.error).not.toContain(hint);
+  });
+});
+
+/** A skill the tests declare GPU-heavy (`[thermal] gpu_heavy_skills`). */
+const heavy = defineSkill({
+  name: 'heavy',
+  description: 'Stands for a GPU-heavy skill.',
+  payload: z.object({}),
+  run: () => ({ heavy: true }),
+});
+
+/** A worker on a fresh home that follows hw_state.json (`[fleet] hw_monitor` on unless said). */
+const startFollowing = async (
+  thermal: Record<string, unknown>,
+  extra: {
+    /** Runs before the worker starts (e.g. writes hw_state.json, so the first claim sees it). */
+    before?: (paths: FleetPaths) => Promise<void>;
+    models?: (queue: TaskQueue) => SkillModelRouter;
+    useTierModel?: boolean;
+    hwMonitor?: boolean;
+  } = {},
+) => {
+  home = createTempHome();
+  const paths = fleetPaths(home.home);
+  await extra.before?.(paths);
+  queue = createQueue({ file: home.db });
+  queue.registerAgent({ name: 'w', role: 'coder', pid: process.pid, status: 'IDLE' });
+  const config = parseFleetConfig({
+    fleet: { heartbeat_interval_secs: 0.05, hw_monitor: extra.hwMonitor ?? true },
+    models: { local: 'tiny' },
+    thermal,
+    router: { min_gap_ms: 0 },
+  }).config;
+  worker = runWorker({
+    agent: { name: 'w', role: 'coder' },
+    config,
+    paths,
+    queue,
+    skills: createSkillRegistry([pause, ask, heavy]),
+    log: createSilentLogger(),
+    idlePollMs: { min: 1, max: 10 },
+    ...(extra.models ? { models: extra.models(queue) } : {}),
+    ...(extra.useTierModel === undefined ? {} : { useTierModel: extra.useTierModel }),
+  });
+  return { queue, paths, config };
+};
+
+describe('runWorker and the hardware monitor (hw_state.json)', () => {
+  it('does not claim a GPU-heavy skill while gpu_heavy_allowed is false, and claims it once it is true', async () => {
+    // Plays the monitor: rewrites hw_state.json every 100 ms, as the real one does every poll.
+    let allowed = false;
+    let file: string | undefined;
+    const write = () =>
+      writeHwState(file!, hwStateFixture({ gpu_heavy_allowed: allowed, poll_interval_secs: 0.5 }));
+    let monitor: NodeJS.Timeout | undefined;
+    try {
+      const { queue } = await startFollowing(
+        { poll_interval_secs: 0.5, gpu_heavy_skills: ['heavy', 'summarize'] },
+        {
+          before: async (paths) => {
+            file = paths.hwState;
+            await write();
+            monitor = setInterval(() => void write().catch(() => {}), 100);
+          },
+        },
+      );
+      const urgent = queue.enqueue({ skill: 'heavy', payload: {}, priority: 10 });
+      const light = queue.enqueue({ skill: 'pause', payload: { ms: 0 }, priority: 1 });
+      await waitForStatus(queue, light.id, 'DONE', 10_000);
+      // The light task went first although the heavy one is more urgent; the heavy one never started.
+      const later = queue.enqueue({ skill: 'pause', payload: { ms: 0 }, priority: 1 });
+      await waitForStatus(queue, later.id, 'DONE', 10_000);
+      expect(queue.get(urgent.id)).toMatchObject({ status: 'PENDING', attempts: 0, claimedBy: null });
+      allowed = true;
+      await write();
+      expect((await waitForStatus(queue, urgent.id, 'DONE', 10_000)).attempts).toBe(1);
+    } finally {
+      clearInterval(monitor);
+    }
+  });
+
+  it('asks the local provider for the tier model when the skill names none; records the call energy', async () => {
+    const provider = new MockModelProvider({ providerId: 'local' });
+    const { queue } = await startFollowing(
+      {},
+      {
+        before: (paths) =>
+          writeHwState(
+            paths.hwState,
+            hwStateFixture({
+              model: 'qwen3:4b',
+              tier: 'mid',
+              thermal: { ...hwStateFixture().thermal, power_w: 150 },
+            }),
+          ),
+        models: (queue) => {
+          const config = testConfig({ local: 'tiny' });
+          // As worker-main composes it: the ledger sink wrapped by the energy meter, one reader for both.
+          const reader = createHwStateReader({ file: fleetPaths(home!.home).hwState, pollIntervalMs: 5000 });
+          return createRouter({
+            providers: [provider],
+            config,
+            models: { local: 'tiny' },
+            usage: createEnergyUsageSink({
+              sink: createLedgerUsageSink({ ledger: createUsageLedger({ queue }), config }),
+              powerW: () => reader.current()?.thermal.power_w,
+            }),
+          });
+        },
+      },
+    );
+    const task = queue.enqueue({ skill: 'ask', payload: { prompt: 'hi' } });
+    await waitForStatus(queue, task.id, 'DONE', 10_000);
+    expect(provider.calls.map((call) => call.request.model)).toEqual(['qwen3:4b']);
+    const [row] = createUsageLedger({ queue }).listUsage({ skill: 'ask' });
+    expect(row).toMatchObject({ provider: 'local', model: 'qwen3:4b' });
+    expect(Math.abs(row!.energyWh! - (150 * row!.latencyMs!) / 3_600_000)).toBeLessThanOrEqual(
+      (150 * 0.5) / 3_600_000 + 1e-12,
+    );
+  });
+
+  it('keeps [models] local at the default tier: tiers only step the fleet down', async () => {
+    const provider = new MockModelProvider({ providerId: 'local' });
+    const { queue } = await startFollowing(
+      {},
+      {
+        before: (paths) =>
+          writeHwState(paths.hwState, hwStateFixture({ model: 'qwen3:8b', tier: 'default' })),
+        models: () =>
+          createRouter({
+            providers: [provider],
+            config: testConfig({ local: 'tiny' }),
+            models: { local: 'tiny' },
+          }),
+      },
+    );
+    const task = queue.enqueue({ skill: 'ask', payload: { prompt: 'hi' } });
+    await waitForStatus(queue, task.id, 'DONE', 10_000);
+    expect(provider.calls.map((call) => call.request.model)).toEqual(['tiny']);
+  });
+
+  it('keeps the configured model when told not to follow the tier (the embedded backend)', async () => {
+    const provider = new MockModelProvider({ providerId: 'local' });
+    const { queue } = await startFollowing(
+      {},
+      {
+        before: (paths) => writeHwState(paths.hwState, hwStateFixture({ model: 'qwen3:4b' })),
+        useTierModel: false,
+        models: () =>
+          createRouter({ providers: [provider], config: testConfig(), models: { local: 'tiny' } }),
+      },
+    );
+    const task = queue.enqueue({ skill: 'ask', payload: { prompt: 'hi' } });
+    await waitForStatus(queue, task.id, 'DONE', 10_000);
+    expect(provider.calls.map((call) => call.request.model)).toEqual(['tiny']);
+  });
+
+  it('with [fleet] hw_monitor = false ignores hw_state.json: configured model, GPU-heavy skills claimed', async () => {
+    const provider = new MockModelProvider({ providerId: 'local' });
+    const { queue } = await startFollowing(
+      { gpu_heavy_skills: ['heavy'] },
+      {
+        hwMonitor: false,
+        before: (paths) =>
+          writeHwState(paths.hwState, hwStateFixture({ model: 'qwen3:4b', gpu_heavy_allowed: false })),
+        models: () =>
+          createRouter({ providers: [provider], config: testConfig(), models: { local: 'tiny' } }),
+      },
+    );
+    const heavyTask = queue.enqueue({ skill: 'heavy', payload: {} });
+    const asked = queue.enqueue({ skill: 'ask', payload: { prompt: 'hi' } });
+    await waitForStatus(queue, heavyTask.id, 'DONE', 10_000);
+    await waitForStatus(queue, asked.id, 'DONE', 10_000);
+    expect(provider.calls.map((call) => call.request.model)).toEqual(['tiny']);
+  });
+
+  it('a stale hw_state.json (monitor not running) changes nothing', async () => {
+    const provider = new MockModelProvider({ providerId: 'local' });
+    const { queue } = await startFollowing(
+      { gpu_heavy_skills: ['heavy'], poll_interval_secs: 1 },
+      {
+        before: (paths) =>
+          writeHwState(
+            paths.hwState,
+            hwStateFixture({
+              model: 'qwen3:4b',
+              gpu_heavy_allowed: false,
+              updated_at: new Date(Date.now() - 60_000).toISOString(),
+            }),
+          ),
+        models: () =>
+          createRouter({ providers: [provider], config: testConfig(), models: { local: 'tiny' } }),
+      },
+    );
+    const heavyTask = queue.enqueue({ skill: 'heavy', payload: {} });
+    const asked = queue.enqueue({ skill: 'ask', payload: { prompt: 'hi' } });
+    await waitForStatus(queue, heavyTask.id, 'DONE', 10_000);
+    await waitForStatus(queue, asked.id, 'DONE', 10_000);
+    expect(provider.calls.map((call) => call.request.model)).toEqual(['tiny']);
+  });
+});
+
+describe('withTierModel', () => {
+  it('fills the model of local calls and streams that name none, and nothing else', async () => {
+    const seen: Array<{ kind: string; provider?: string; model?: string }> = [];
+    const router = {
+      call: async (request: { provider?: string; model?: string }) => {
+        seen.push({ kind: 'call', ...pick(request) });
+        return {} as never;
+      },
+      stream: (request: { provider?: string; model?: string }) => {
+        seen.push({ kind: 'stream', ...pick(request) });
+        return (async function* () {})();
+      },
+      embed: async (request: { provider?: string; model?: string }) => {
+        seen.push({ kind: 'embed', ...pick(request) });
+        return {} as never;
+      },
+    } as unknown as SkillModelRouter;
+    let tier: string | undefined = 'qwen3:4b';
+    const wrapped = withTierModel(router, () => tier);
+    await wrapped.call({ prompt: 'a' });
+    await wrapped.call({ prompt: 'a', provider: 'local' });
+    await wrapped.call({ prompt: 'a', model: 'llama3:8b' });
+    await wrapped.call({ prompt: 'a', provider: 'claude' });
+    for await (const _part of wrapped.stream({ prompt: 'a' })) {
+      // drains the empty stream
+    }
+    await wrapped.embed({ texts: ['a'] });
+    tier = undefined;
+    await wrapped.call({ prompt: 'a' });
+    expect(seen).toEqual([
+      { kind: 'call', model: 'qwen3:4b' },
+      { kind: 'call', provider: 'local', model: 'qwen3:4b' },
+      { kind: 'call', model: 'llama3:8b' },
+      { kind: 'call', provider: 'claude' },
+      { kind: 'stream', model: 'qwen3:4b' },
+      { kind: 'embed' },
+      { kind: 'call' },
+    ]);
+  });
+});
+
+function pick(request: { provider?: string; model?: string }) {
+  return {
+    ...(request.provider === undefined ? {} : { provider: request.provider }),
+    ...(request.model === undefined ? {} : { model: request.model }),
+  };
+}

@@ -7,13 +7,15 @@ import {
   type FleetConfig,
   type FleetPaths,
   type Logger,
+  ModelCallError,
   PayloadError,
   payloadPaths,
   type Task,
   toError,
 } from '@biged/core';
-import type { TaskQueue } from '@biged/queue';
-import { runSkill, type SkillRegistry } from '@biged/skill-sdk';
+import type { ClaimOptions, TaskQueue } from '@biged/queue';
+import { runSkill, type SkillModelRouter, type SkillRegistry } from '@biged/skill-sdk';
+import { createHwStateReader, type HwStateReader } from './hw-state-reader';
 
 /** Options for `runWorker`. */
 export interface RunWorkerOptions {
@@ -25,6 +27,30 @@ export interface RunWorkerOptions {
   log: Logger;
   /** Idle poll interval bounds in ms: the worker backs off from `min` to `max` while the queue is empty. Default 5..250. */
   idlePollMs?: { min: number; max: number };
+  /**
+   * The model router behind every skill's `ctx.models`: build it once per worker process
+   * (`createFleetRouter`), not per task. Default: none, so a skill that calls a model fails with
+   * `SKILL_NO_MODEL_ROUTER` and the others run as usual.
+   */
+  models?: SkillModelRouter;
+  /**
+   * The supervisor's advice when it found no local model backend (`BIGED_LOCAL_MODELS_HINT`): appended to
+   * the error of a task whose local model call could not connect. Default: none.
+   */
+  localModelsHint?: string;
+  /**
+   * The hardware monitor's state (hw_state.json), which the worker follows: it does not claim
+   * `[thermal] gpu_heavy_skills` while the state says `gpu_heavy_allowed: false`, and a `local` model call
+   * that names no model asks for the state's tier `model`. A missing or stale state changes nothing.
+   * `false`: ignore the monitor. Default: `createHwStateReader` on `paths.hwState` with `[thermal]
+   * poll_interval_secs` when `[fleet] hw_monitor` is true, else `false`.
+   */
+  hwState?: HwStateReader | false;
+  /**
+   * Whether a `local` call that names no model asks for the hardware monitor's tier model. Default true;
+   * worker-main turns it off for the embedded backend, which serves only its own GGUF files.
+   */
+  useTierModel?: boolean;
   /** Called after every finished task (tests, benchmarks). */
   onTaskFinished?: (task: Task, outcome: 'DONE' | 'FAILED' | 'RETRY' | 'CANCELLED') => void;
 }
@@ -61,9 +87,46 @@ const SETTLE_AFTER_MS = 100;
 
 const NO_RETRY_CODES = new Set(['SKILL_NETWORK_DISABLED', 'SKILL_NOT_FOUND', 'SKILL_RESULT_NOT_JSON']);
 
+/**
+ * True when the error (or what it wraps: a retry's attempts, a fallback's causes) is a call to the `local`
+ * provider that got no HTTP answer at all: no Ollama API is listening.
+ */
+function isLocalConnectionFailure(error: unknown, depth = 0): boolean {
+  if (depth > 5 || error === null || typeof error !== 'object') return false;
+  if (ModelCallError.isInstance(error) && error.providerId === 'local' && error.statusCode === undefined) {
+    return true;
+  }
+  const record = error as { cause?: unknown; lastError?: unknown; errors?: unknown };
+  const inner = [record.cause, record.lastError, ...(Array.isArray(record.errors) ? record.errors : [])];
+  return inner.some((item) => item !== error && isLocalConnectionFailure(item, depth + 1));
+}
+
 /** Directories and files a task payload names explicitly (absolute paths); the skill may read inside them. */
 function readRootsOf(payload: Record<string, unknown>): string[] {
   return payloadPaths(payload).filter((item) => existsSync(item));
+}
+
+/**
+ * The router with the hardware monitor's tier model filled in: a `call` or `stream` for the `local`
+ * provider (named, or the default, which is `local` in `createFleetRouter`) that names no model asks for
+ * `tierModel()`, when it knows one. Embeddings and other providers pass through unchanged.
+ */
+export function withTierModel(
+  router: SkillModelRouter,
+  tierModel: () => string | undefined,
+): SkillModelRouter {
+  const fill = <R extends { provider?: string; model?: string }>(request: R): R => {
+    if (request.model !== undefined || (request.provider !== undefined && request.provider !== 'local')) {
+      return request;
+    }
+    const model = tierModel();
+    return model ? { ...request, model } : request;
+  };
+  return {
+    call: (request) => router.call(fill(request)),
+    stream: (request) => router.stream(fill(request)),
+    embed: (request) => router.embed(request),
+  };
 }
 
 /**
@@ -73,14 +136,50 @@ function readRootsOf(payload: Record<string, unknown>): string[] {
  * constants above and docs/performance.md).
  */
 export function runWorker(options: RunWorkerOptions): WorkerHandle {
-  const { agent, config, paths, queue, skills, log } = options;
+  const { agent, config, paths, queue, skills, log, localModelsHint } = options;
   const idle = options.idlePollMs ?? { min: 5, max: 250 };
   const heartbeatMs = config.fleet.heartbeat_interval_secs * 1000;
-  const claimOptions = {
-    skills: skills.list().map((skill) => skill.name),
+  const hwState =
+    options.hwState ??
+    (config.fleet.hw_monitor
+      ? createHwStateReader({
+          file: paths.hwState,
+          pollIntervalMs: config.thermal.poll_interval_secs * 1000,
+        })
+      : false);
+  const models =
+    hwState && options.models && options.useTierModel !== false
+      ? withTierModel(options.models, () => {
+          // At the default tier `[models] local` stands: the monitor's tiers only step the fleet down
+          // (heat, VRAM, eco, training), so a user's own local model is never swapped for tiers.default.
+          const state = hwState.current();
+          return state && state.tier !== 'default' ? state.model : undefined;
+        })
+      : options.models;
+  const skillNames = skills.list().map((skill) => skill.name);
+  const claimOptions: ClaimOptions = {
+    skills: skillNames,
     preferredSkills: affinityOf(config, agent),
   };
+  // While the GPU cools down (hw_state.json gpu_heavy_allowed: false) the GPU-heavy skills stay PENDING
+  // for later; both claim shapes are built once, so the loop only picks one.
+  const heavySkills = config.thermal.gpu_heavy_skills.filter((name) => skillNames.includes(name));
+  const coolingClaimOptions: ClaimOptions = { ...claimOptions, excludeSkills: heavySkills };
   const claimRequest = { agent: agent.name, ...claimOptions };
+  const coolingClaimRequest = { agent: agent.name, ...coolingClaimOptions };
+  let heavyPaused = false;
+  /** Whether GPU-heavy skills are paused now; a clock read unless the state is due for a re-read. */
+  const pausedNow = (): boolean => {
+    const paused =
+      hwState !== false && heavySkills.length > 0 && hwState.current()?.gpu_heavy_allowed === false;
+    if (paused !== heavyPaused) {
+      heavyPaused = paused;
+      log.info(paused ? 'GPU-heavy skills paused: the GPU is cooling down' : 'GPU-heavy skills resumed', {
+        skills: heavySkills,
+      });
+    }
+    return paused;
+  };
   let stopping = false;
   let current: RunningTask | null = null;
   const cancelRunning = (running: RunningTask, reason: Error) => {
@@ -114,6 +213,7 @@ export function runWorker(options: RunWorkerOptions): WorkerHandle {
         timeoutMs,
         readRoots: readRootsOf(task.payload),
         task: { id: task.id, attempt: task.attempts, agent: agent.name },
+        models,
         queue: {
           spawn: async (child) => queue.enqueue({ ...child, parentId: task.id }).id,
         },
@@ -132,8 +232,9 @@ export function runWorker(options: RunWorkerOptions): WorkerHandle {
         !PayloadError.isInstance(failure) &&
         !(BigedError.isInstance(failure) && NO_RETRY_CODES.has(failure.code));
       const code = BigedError.isInstance(failure) ? `${failure.code}: ` : '';
+      const advice = localModelsHint && isLocalConnectionFailure(failure) ? ` (${localModelsHint})` : '';
       taskLog.error('task failed', { error: failure.message, retry });
-      return { kind: 'failed', error: `${code}${failure.message}`, retry };
+      return { kind: 'failed', error: `${code}${failure.message}${advice}`, retry };
     } finally {
       current = null;
     }
@@ -176,7 +277,7 @@ export function runWorker(options: RunWorkerOptions): WorkerHandle {
         completed,
         failed,
         released,
-        ...(claim ? { claim: claimOptions, limit: batch } : {}),
+        ...(claim ? { claim: pausedNow() ? coolingClaimOptions : claimOptions, limit: batch } : {}),
       });
       completed = [];
       failed = [];
@@ -185,7 +286,9 @@ export function runWorker(options: RunWorkerOptions): WorkerHandle {
     while (!stopping) {
       if (held.length === 0) {
         held =
-          completed.length > 0 || failed.length > 0 ? settle(true) : queue.claimMany(claimRequest, batch);
+          completed.length > 0 || failed.length > 0
+            ? settle(true)
+            : queue.claimMany(pausedNow() ? coolingClaimRequest : claimRequest, batch);
         if (held.length === 0) {
           await new Promise<void>((resolve) => {
             const timer = setTimeout(resolve, pollMs);

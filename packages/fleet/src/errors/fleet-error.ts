@@ -10,9 +10,10 @@ export type FleetErrorCode =
   | 'FLEET_START_FAILED'
   | 'FLEET_START_TIMEOUT'
   | 'FLEET_STOP_TIMEOUT'
-  | 'FLEET_NO_WORKERS';
+  | 'FLEET_NO_WORKERS'
+  | 'FLEET_INVALID_OPTION';
 
-/** The supervisor could not start, stop or find its workers. */
+/** The supervisor could not start, stop or find its workers, or a fleet factory got an invalid option. */
 export class FleetError extends BigedError {
   // biome-ignore lint/correctness/noUnusedPrivateClassMembers: read through Symbol.for() by isInstance
   private readonly [symbol] = true;

@@ -40,3 +40,31 @@ export const crashOnce = defineSkill({
     return { survived: true };
   },
 });
+
+/** Asks the fleet's default local model (ctx.models) a fixed greedy question and returns its answer. */
+export const modelHello = defineSkill({
+  name: 'test_model_hello',
+  description: 'Calls ctx.models with prompt "hello" (greedy, 8 tokens) and returns the text.',
+  payload: z.object({}),
+  run: async (_payload, ctx) => {
+    const result = await ctx.models.call({ prompt: 'hello', temperature: 0, maxOutputTokens: 8 });
+    return {
+      text: result.text,
+      provider: result.provider,
+      model: result.model,
+      outputTokens: result.usage.outputTokens,
+    };
+  },
+});
+
+/** Returns the worker process's local-model environment (what the supervisor passed it) and its pid. */
+export const localEnv = defineSkill({
+  name: 'test_local_env',
+  description: 'Returns BIGED_OLLAMA_HOST and BIGED_LOCAL_MODELS_HINT as the worker sees them.',
+  payload: z.object({}),
+  run: () => ({
+    host: process.env.BIGED_OLLAMA_HOST ?? null,
+    hint: process.env.BIGED_LOCAL_MODELS_HINT ?? null,
+    pid: process.pid,
+  }),
+});
