@@ -1,0 +1,6 @@
+import { defineLibraryConfig } from '@biged/tsup-config';
+
+export default defineLibraryConfig(new URL('.', import.meta.url), {
+  index: 'src/index.ts',
+  'test/index': 'src/test/index.ts',
+});
