@@ -55,8 +55,8 @@ describe('the built biged binary', () => {
 
   it('exits with the documented codes', async () => {
     const sentence = await biged(['task', 'index everything', '--home', '/nonexistent']);
-    expect(sentence.code).toBe(2);
-    expect(sentence.stderr).toContain('natural-language');
+    expect(sentence.code).toBe(1);
+    expect(sentence.stderr).toContain('no fleet home at /nonexistent');
     const usage = await biged(['nope']);
     expect(usage.code).toBe(2);
   });

@@ -1,3 +1,5 @@
+import { createTerminalPrompt } from './prompt';
+
 /** Something text can be written to: `process.stdout`, or a buffer in tests. */
 export interface TextSink {
   write(text: string): unknown;
@@ -13,10 +15,22 @@ export interface CliIO {
   env: NodeJS.ProcessEnv;
   /** Directory relative paths (`--home ./x`) resolve against. Default `process.cwd()`. */
   cwd: string;
+  /**
+   * Asks the user one question and resolves with the line typed (without its line break); undefined when
+   * there is nobody to ask (stdin is not a terminal), so commands that need a confirmation refuse instead.
+   * Default: a prompt on the terminal when `process.stdin` is a TTY, else undefined.
+   */
+  prompt?: CliPrompt | undefined;
 }
 
-/** `CliIO` with every field optional; missing ones fall back to the process. */
-export type CliIOOptions = Partial<CliIO>;
+/** Asks a question (written to stderr) and resolves with the answer line. */
+export type CliPrompt = (question: string) => Promise<string>;
+
+/**
+ * `CliIO` with every field optional; missing ones fall back to the process. `prompt: false` means "no
+ * terminal" (nothing is ever asked), whatever `process.stdin` is.
+ */
+export type CliIOOptions = Partial<Omit<CliIO, 'prompt'>> & { prompt?: CliPrompt | false };
 
 /** Fills in the process defaults. */
 export function resolveIO(options: CliIOOptions = {}): CliIO {
@@ -25,5 +39,12 @@ export function resolveIO(options: CliIOOptions = {}): CliIO {
     stderr: options.stderr ?? process.stderr,
     env: options.env ?? process.env,
     cwd: options.cwd ?? process.cwd(),
+    prompt:
+      options.prompt === false
+        ? undefined
+        : (options.prompt ??
+          (process.stdin.isTTY
+            ? createTerminalPrompt({ input: process.stdin, output: process.stderr })
+            : undefined)),
   };
 }

@@ -99,7 +99,12 @@ describe('renderError', () => {
     expect(exitCodeFor(error('FLEET_ALREADY_RUNNING'))).toBe(5);
     expect(exitCodeFor(error('QUEUE_DB_CORRUPT'))).toBe(1);
     expect(exitCodeFor(new ConfigError({ code: 'CONFIG_NOT_FOUND', file: 'f' }))).toBe(1);
-    expect(exitCodeFor(new CliError({ code: 'CLI_NATURAL_LANGUAGE_UNSUPPORTED', message: 'x' }))).toBe(2);
+    expect(exitCodeFor(new CliError({ code: 'CLI_USAGE', message: 'x' }))).toBe(2);
+    expect(exitCodeFor(error('CONDUCTOR_UNREACHABLE'))).toBe(5);
+    expect(exitCodeFor(error('CONDUCTOR_INVALID_ANSWER'))).toBe(1);
+    expect(exitCodeFor(error('CONDUCTOR_NOT_CONFIRMED'))).toBe(1);
+    expect(exitCodeFor(error('SKILL_NETWORK_DISABLED'))).toBe(1);
+    expect(exitCodeFor(error('ROUTER_OFFLINE'))).toBe(1);
     expect(exitCodeFor(new CliError({ code: 'CLI_WAIT_TIMEOUT', message: 'x' }))).toBe(5);
   });
 });

@@ -8,8 +8,10 @@ import { registerDown } from './commands/down';
 import { registerInit } from './commands/init';
 import { registerLocks } from './commands/locks';
 import { registerLogs } from './commands/logs';
+import { registerModule } from './commands/module';
 import { registerResult } from './commands/result';
 import { registerSecret } from './commands/secret';
+import { registerSkill } from './commands/skill';
 import { registerStatus } from './commands/status';
 import { registerTask } from './commands/task';
 import { registerUp } from './commands/up';
@@ -37,11 +39,13 @@ Every command takes --home <dir> (else $BIGED_HOME, else ~/.biged) and --json.
 
 Exit codes:
   0   ok
-  1   bad input: payload, option value, fleet.toml, unknown skill, secret name or value, air-gap
-  2   usage: malformed command line, or a plain-sentence task
-  3   not found: task id, agent log, lock, secret
-  4   the waited task FAILED or was CANCELLED (--wait)
-  5   fleet not running or not ready: start failure, --wait timeout
+  1   bad input: payload, option value, fleet.toml, unknown skill, secret name or value, air-gap,
+      a network skill offline, a conductor answer that does not validate or was not confirmed
+  2   usage: malformed command line
+  3   not found: task id, agent log, lock, secret, module (in a registry or installed)
+  4   the waited task FAILED, was CANCELLED or SKIPPED (--wait)
+  5   fleet not running or not ready: start failure, --wait timeout, conductor model unreachable
+  6   module bundle refused: SHA-256 or signature missing or wrong, unsafe archive (nothing installed)
   70  internal error (a bug: please report it)
 
 Examples:
@@ -49,12 +53,17 @@ Examples:
   biged up --detach
   biged dispatch code_index '{"path": "."}' --wait
   biged task '{"skill": "knowledge_search", "query": "thermal policy"}'
+  biged task "index the code in ." --dry-run
   biged status --json
   biged logs coder_1 --tail 50
   biged secret set ANTHROPIC_API_KEY sk-ant-...
   biged usage --period week --json
   biged usage-delta 2025-01-01 2025-01-07 2025-01-08 2025-01-14
   biged budget
+  biged module available
+  biged module install crm
+  biged skill list --json
+  biged skill new word_count --register
 `;
 
 // The built bin sits next to the module that holds this code (dist/), whichever chunk that is.
@@ -100,6 +109,8 @@ export function createProgram(options: CreateProgramOptions = {}): Command {
   registerUsage(program, session);
   registerUsageDelta(program, session);
   registerBudget(program, session);
+  registerModule(program, session);
+  registerSkill(program, session);
   return program;
 }
 

@@ -76,6 +76,9 @@ describe('biged cancel', () => {
     const again = await runCli(['cancel', '1', '--home', home.home]);
     expect(again.code).toBe(1);
     expect(again.stderr).toMatch(/^error: /);
+    expect(again.stderr).toContain(
+      'try: only PENDING, BLOCKED, RUNNING or WAITING_HUMAN tasks can be cancelled',
+    );
 
     expect((await runCli(['cancel', '42', '--home', home.home])).code).toBe(3);
   });

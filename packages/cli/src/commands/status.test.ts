@@ -38,6 +38,8 @@ describe('biged status', () => {
       FAILED: 0,
       CANCELLED: 0,
       WAITING_HUMAN: 0,
+      BLOCKED: 0,
+      SKIPPED: 0,
     });
     expect(status.supervisor).toEqual({
       running: false,
@@ -60,7 +62,7 @@ describe('biged status', () => {
       /AGENT {7}ROLE {8}STATUS +LAST HEARTBEAT +PID +TASK\nresearcher {2}researcher {2}\w+ +\ds ago +1 +-/,
     );
     expect(result.stdout).toMatch(
-      /PENDING {2}RUNNING {2}DONE {2}FAILED {2}CANCELLED {2}WAITING_HUMAN\n0 +0 +0/,
+      /PENDING {2}RUNNING {2}DONE {2}FAILED {2}CANCELLED {2}WAITING_HUMAN {2}BLOCKED {2}SKIPPED\n0 +0 +0/,
     );
   });
 

@@ -1,18 +1,30 @@
-import { parsePayload, resolvePayloadPaths, type Task } from '@biged/core';
+import { type FleetConfig, parsePayload, resolvePayloadPaths, type Task } from '@biged/core';
 import { loadFleetSkills } from '@biged/fleet';
-import { parseSkillPayload } from '@biged/skill-sdk';
+import type { TaskQueue } from '@biged/queue';
+import { parseSkillPayload, type Skill, type SkillRegistry } from '@biged/skill-sdk';
 import { type CommandContext, loadFleetConfig, requireHome, withQueue } from '../context';
 import { CliError } from '../errors';
 import { EXIT_CODES } from '../exit-codes';
+import { assertSkillAllowed } from '../network-mode';
 import { renderTask } from '../output/render-task';
 import { taskToJson } from '../output/task-json';
 import { supervisorStatus } from './supervisor-status';
 
-/** What `dispatch` and `task` hand to the shared submit path. */
-export interface SubmitRequest {
+/** The fleet a submission is checked against: its config and every skill it can run. */
+export interface LoadedFleet {
+  config: FleetConfig;
+  registry: SkillRegistry;
+}
+
+/** What `dispatch` and `task` hand to the shared checks. */
+export interface TaskRequest {
   skill: string;
   /** The payload: JSON text (dispatch) or an already-parsed object (task). */
   payload: string | Record<string, unknown>;
+}
+
+/** How a checked task is queued. */
+export interface EnqueueOptions {
   priority: number;
   assignedTo?: string | undefined;
   wait: boolean;
@@ -20,47 +32,87 @@ export interface SubmitRequest {
   timeoutSecs?: number | undefined;
 }
 
-/**
- * Validates everything (config, payload JSON and size, skill, schema) before the queue is opened,
- * so a rejected submission leaves the database untouched; then enqueues and optionally waits.
- */
-export async function submitTask(context: CommandContext, request: SubmitRequest): Promise<void> {
+/** What `dispatch` and `task` hand to the shared submit path. */
+export type SubmitRequest = TaskRequest & EnqueueOptions;
+
+/** A task that passed every check and may be stored as is. */
+export interface PreparedTask {
+  skill: Skill;
+  /** The payload as it will be stored: relative paths made absolute against the caller's cwd. */
+  payload: Record<string, unknown>;
+}
+
+/** Fails without a home; loads fleet.toml and the skill registry (built-ins, `[skills] dirs` and `packages`). */
+export async function loadFleet(context: CommandContext): Promise<LoadedFleet> {
   requireHome(context);
   const config = loadFleetConfig(context);
+  const registry = await loadFleetSkills({ home: context.home, config });
+  return { config, registry };
+}
+
+/**
+ * Checks a submission without touching the queue: payload JSON and size, the skill exists, the fleet's
+ * network mode allows it (`SKILL_NETWORK_DISABLED` offline / air-gap), and the payload matches the skill's
+ * schema. Relative paths in the payload are made absolute against the caller's cwd.
+ */
+export function prepareTask(context: CommandContext, fleet: LoadedFleet, request: TaskRequest): PreparedTask {
+  const { config, registry } = fleet;
   // Relative paths in the payload mean "from where I typed this"; the worker runs elsewhere.
   const payload = resolvePayloadPaths(
     parsePayload(request.payload, { maxBytes: config.queue.max_payload_bytes, skill: request.skill }),
     context.io.cwd,
   );
-  const registry = await loadFleetSkills({ home: context.home, config });
   const skill = registry.get(request.skill);
+  assertSkillAllowed(skill, config);
   parseSkillPayload(skill, payload);
+  return { skill, payload };
+}
 
-  await withQueue(context, config, async (queue) => {
-    const task = queue.enqueue({
-      skill: skill.name,
-      payload,
-      priority: request.priority,
-      ...(request.assignedTo ? { assignedTo: request.assignedTo } : {}),
-    });
-    if (!request.wait) {
-      if (context.json) {
-        context.printJson({ id: task.id, skill: task.skill, status: task.status, priority: task.priority });
-      } else {
-        context.print(`queued task ${task.id} (${task.skill}, priority ${task.priority})\n`);
-      }
-      return;
-    }
-    if (!context.json) context.print(`queued task ${task.id} (${task.skill}, priority ${task.priority})\n`);
-    const finished = await waitFor(context, task, request.timeoutSecs, (signal) =>
-      queue.waitForTask(task.id, { signal }),
-    );
-    if (context.json) context.printJson(taskToJson(finished));
-    else context.print(renderTask(finished));
-    if (finished.status === 'FAILED' || finished.status === 'CANCELLED') {
-      context.setExitCode(EXIT_CODES.TASK_FAILED);
-    }
+/** Stores a prepared task, prints it (or, with `wait`, waits for it and prints its result). */
+export async function enqueueTask(
+  context: CommandContext,
+  queue: TaskQueue,
+  prepared: PreparedTask,
+  options: EnqueueOptions,
+): Promise<void> {
+  const task = queue.enqueue({
+    skill: prepared.skill.name,
+    payload: prepared.payload,
+    priority: options.priority,
+    ...(options.assignedTo ? { assignedTo: options.assignedTo } : {}),
   });
+  if (!options.wait) {
+    if (context.json) {
+      context.printJson({ id: task.id, skill: task.skill, status: task.status, priority: task.priority });
+    } else {
+      context.print(`queued task ${task.id} (${task.skill}, priority ${task.priority})\n`);
+    }
+    return;
+  }
+  if (!context.json) context.print(`queued task ${task.id} (${task.skill}, priority ${task.priority})\n`);
+  const finished = await waitFor(context, task, options.timeoutSecs, (signal) =>
+    queue.waitForTask(task.id, { signal }),
+  );
+  if (context.json) context.printJson(taskToJson(finished));
+  else context.print(renderTask(finished));
+  // SKIPPED (a dependency failed or was cancelled) is not a success either: same exit code as FAILED,
+  // and the reason the queue recorded goes to stderr so it shows even with --json.
+  if (finished.status === 'SKIPPED') {
+    context.warn(`task ${finished.id} was SKIPPED: ${finished.error ?? 'no reason recorded'}`);
+  }
+  if (finished.status === 'FAILED' || finished.status === 'CANCELLED' || finished.status === 'SKIPPED') {
+    context.setExitCode(EXIT_CODES.TASK_FAILED);
+  }
+}
+
+/**
+ * Validates everything (config, payload JSON and size, skill, network mode, schema) before the queue is
+ * opened, so a rejected submission leaves the database untouched; then enqueues and optionally waits.
+ */
+export async function submitTask(context: CommandContext, request: SubmitRequest): Promise<void> {
+  const fleet = await loadFleet(context);
+  const prepared = prepareTask(context, fleet, request);
+  await withQueue(context, fleet.config, (queue) => enqueueTask(context, queue, prepared, request));
 }
 
 async function waitFor(

@@ -2,7 +2,7 @@ import type { TempHome } from '@biged/core/test';
 import { createQueue } from '@biged/queue';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { initHome, runCli } from '../test-utils';
-import { parseRawTask } from './task';
+import { isJsonTask, parseRawTask } from './task';
 
 describe('parseRawTask', () => {
   it('reads the manual forms', () => {
@@ -16,8 +16,11 @@ describe('parseRawTask', () => {
     });
   });
 
-  it('explains plain sentences and missing skills', () => {
-    expect(() => parseRawTask('re-index all knowledge documents')).toThrow(/arrives with the conductor/);
+  it('tells sentences from the JSON form, and explains missing skills', () => {
+    expect(isJsonTask(' {"skill": "noop"}')).toBe(true);
+    expect(isJsonTask('[1]')).toBe(true);
+    expect(isJsonTask('re-index all knowledge documents')).toBe(false);
+    expect(() => parseRawTask('re-index all knowledge documents')).toThrow(/goes to the conductor model/);
     expect(() => parseRawTask('{"query": "x"}')).toThrow(/needs a "skill"/);
     expect(() => parseRawTask('{"skill": "noop", "payload": [1]}')).toThrow(/must be a JSON object/);
   });
@@ -43,13 +46,6 @@ describe('biged task', () => {
     // Relative paths are resolved against the caller's directory before the task is stored.
     expect(queue.getOrThrow(1).payload).toEqual({ path: '/srv/project' });
     queue.close();
-  });
-
-  it('rejects a plain sentence with exit 2 and points at the JSON form', async () => {
-    const result = await runCli(['task', 're-index all knowledge documents', '--home', home.home]);
-    expect(result.code).toBe(2);
-    expect(result.stderr).toContain('natural-language tasks are not supported yet');
-    expect(result.stderr).toContain(`try: use the JSON form`);
   });
 
   it('validates the payload against the skill before storing anything', async () => {

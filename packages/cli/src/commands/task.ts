@@ -1,9 +1,10 @@
 import { DEFAULT_PRIORITY, parsePayload } from '@biged/core';
 import type { Command } from 'commander';
-import { contextFor, type ProgramSession } from '../context';
+import { contextFor, type ProgramSession, withQueue } from '../context';
 import { CliError } from '../errors';
 import { parsePositiveInteger, parsePriority } from '../options';
-import { submitTask } from './submit-task';
+import { printInterpretation, runConductorTask } from './conductor-task';
+import { enqueueTask, loadFleet, prepareTask } from './submit-task';
 
 /** A raw JSON task split into its skill and payload. */
 export interface RawTask {
@@ -11,23 +12,27 @@ export interface RawTask {
   payload: Record<string, unknown>;
 }
 
+/** True when `text` is meant as the JSON form (it starts with `{` or `[`); anything else is a sentence. */
+export function isJsonTask(text: string): boolean {
+  const trimmed = text.trim();
+  return trimmed.startsWith('{') || trimmed.startsWith('[');
+}
+
 /**
  * Reads the manual's raw JSON task forms:
  * `{"skill": "web_search", "query": "..."}` (the rest of the keys are the payload) and
  * `{"type": "memory_optimizer", "payload": {...}}` (an explicit `payload` object wins).
- * Anything that is not JSON is a plain sentence, which needs the conductor model.
+ * Text that is not the JSON form (see `isJsonTask`) is refused: it goes to the conductor instead.
  */
 export function parseRawTask(text: string): RawTask {
-  const trimmed = text.trim();
-  if (!trimmed.startsWith('{') && !trimmed.startsWith('[')) {
+  if (!isJsonTask(text)) {
     throw new CliError({
-      code: 'CLI_NATURAL_LANGUAGE_UNSUPPORTED',
-      message:
-        'natural-language tasks are not supported yet: parsing a sentence into a skill arrives with the conductor (model router)',
-      hint: `use the JSON form, e.g. biged task '{"skill":"knowledge_search","query":"..."}', or biged dispatch <skill> '<json>'`,
+      code: 'CLI_TASK_NO_SKILL',
+      message: 'the task is not a JSON object: a plain sentence goes to the conductor model',
+      hint: `e.g. biged task '{"skill":"code_index","path":"."}'`,
     });
   }
-  const { skill, type, payload, ...rest } = parsePayload(trimmed);
+  const { skill, type, payload, ...rest } = parsePayload(text.trim());
   const name = skill ?? type;
   if (typeof name !== 'string' || name.length === 0) {
     throw new CliError({
@@ -47,14 +52,24 @@ interface TaskOptions {
   assignedTo?: string;
   wait?: boolean;
   timeout?: string;
+  yes?: boolean;
+  dryRun?: boolean;
 }
 
-/** `biged task '<json>'`: queues a task given as one JSON object. */
+/**
+ * `biged task "<sentence>"` (the conductor model picks the skill and payload) and
+ * `biged task '<json>'` (the manual's raw JSON task).
+ */
 export function registerTask(program: Command, session: ProgramSession): void {
   program
     .command('task')
-    .description(`queue a task given as one JSON object: '{"skill":"code_index","path":"."}'`)
-    .argument('<task>', 'the task as a JSON object with a "skill" (or "type") field')
+    .description(
+      `queue a task said in plain words ("index the code in .") or given as JSON ('{"skill":"code_index","path":"."}')`,
+    )
+    .argument(
+      '<task>',
+      'a sentence for the conductor model, or a JSON object with a "skill" (or "type") field',
+    )
     .option('-p, --priority <n>', 'priority from 1 to 10 (10 is most urgent)', String(DEFAULT_PRIORITY))
     .option('--assigned-to <agent>', 'only this agent may take the task')
     .option('-w, --wait', 'block until the task ends and print its result')
@@ -62,19 +77,36 @@ export function registerTask(program: Command, session: ProgramSession): void {
       '--timeout <secs>',
       'with --wait: give up waiting after this many seconds (the task stays queued)',
     )
+    .option('-y, --yes', 'dispatch without asking, even when the conductor is not sure')
+    .option('--dry-run', 'print the interpretation ({skill, payload, confidence}) and dispatch nothing')
     .action(async (text: string, options: TaskOptions, command: Command) => {
       const context = contextFor(session, command);
       const priority = parsePriority(options.priority);
       const timeoutSecs =
         options.timeout === undefined ? undefined : parsePositiveInteger(options.timeout, '--timeout');
-      const { skill, payload } = parseRawTask(text);
-      await submitTask(context, {
-        skill,
-        payload,
+      const run = {
         priority,
         assignedTo: options.assignedTo,
         wait: options.wait === true,
         timeoutSecs,
-      });
+        yes: options.yes === true,
+        dryRun: options.dryRun === true,
+      };
+      if (!isJsonTask(text)) {
+        await runConductorTask(context, text, run);
+        return;
+      }
+      const raw = parseRawTask(text);
+      const fleet = await loadFleet(context);
+      const prepared = prepareTask(context, fleet, raw);
+      if (run.dryRun) {
+        printInterpretation(context, {
+          skill: prepared.skill.name,
+          payload: prepared.payload,
+          confidence: null,
+        });
+        return;
+      }
+      await withQueue(context, fleet.config, (queue) => enqueueTask(context, queue, prepared, run));
     });
 }

@@ -16,8 +16,18 @@ export const CLI_ERROR_EXIT_CODES = {
   /** The fleet home does not exist (run `biged init`). */
   CLI_HOME_NOT_FOUND: EXIT_CODES.USER_ERROR,
   /** `[queue] url` names a store this version cannot open. */
-  /** `biged task "a plain sentence"`: the intent parser is not there yet. */
-  CLI_NATURAL_LANGUAGE_UNSUPPORTED: EXIT_CODES.USAGE,
+  /** `biged task "<sentence>"` with an empty sentence, or one longer than `CONDUCTOR_MAX_SENTENCE_CHARS`. */
+  CLI_TASK_INVALID_TEXT: EXIT_CODES.USER_ERROR,
+  /** `biged task "<sentence>"` when no skill is left for the conductor (all refused offline, or unconvertible). */
+  CLI_CONDUCTOR_NO_SKILLS: EXIT_CODES.USER_ERROR,
+  /** `biged skill new` with a name that does not match `SKILL_NAME_PATTERN`. */
+  CLI_INVALID_SKILL_NAME: EXIT_CODES.USER_ERROR,
+  /** `biged skill new` into a folder that already exists (nothing is overwritten). */
+  CLI_SKILL_EXISTS: EXIT_CODES.USER_ERROR,
+  /** `biged skill new --register` could not add the folder to `[skills] dirs` (fleet.toml left as it was). */
+  CLI_CONFIG_EDIT_FAILED: EXIT_CODES.USER_ERROR,
+  /** `biged module install <name> --file <bundle>` where the bundle's module.json names another module. */
+  CLI_MODULE_NAME_MISMATCH: EXIT_CODES.USER_ERROR,
   /** The command line is malformed. */
   CLI_USAGE: EXIT_CODES.USAGE,
   /** No log file for that agent. */
