@@ -1,5 +1,5 @@
 import type { FleetConfig } from '@biged/core';
-import { type Skill, SkillNetworkDisabledError } from '@biged/skill-sdk';
+import { type Skill, skillModeRefusal } from '@biged/skill-sdk';
 
 /** Whether the fleet may use the network: `[fleet] air_gap_mode` wins over `offline_mode`. */
 export type NetworkMode = 'online' | 'offline' | 'air-gap';
@@ -17,16 +17,13 @@ export function isRefusedOffline(skill: Pick<Skill, 'requiresNetwork'>, mode: Ne
 }
 
 /**
- * Throws `SkillNetworkDisabledError` (`SKILL_NETWORK_DISABLED`) for a `requiresNetwork` skill in offline or
- * air-gap mode. `dispatch` and `task` call it before the queue is opened, so a refused task is never stored
- * (the worker refuses it again at run time, for tasks queued before the mode changed).
+ * Throws what the fleet's mode refuses (`skillModeRefusal`): `SkillNetworkDisabledError`
+ * (`SKILL_NETWORK_DISABLED`) for a `requiresNetwork` skill in offline or air-gap mode, `SkillNotAllowedError`
+ * (`SKILL_NOT_ALLOWED_AIR_GAP`) for a skill off `[fleet] air_gap_skills` in air-gap mode. `dispatch` and `task`
+ * call it before the queue is opened, so a refused task is never stored (the worker refuses it again at run
+ * time, for tasks queued before the mode changed).
  */
 export function assertSkillAllowed(skill: Skill, config: FleetConfig): void {
-  const mode = networkModeOf(config);
-  if (isRefusedOffline(skill, mode)) {
-    throw new SkillNetworkDisabledError({
-      skill: skill.name,
-      mode: mode === 'air-gap' ? 'air-gap' : 'offline',
-    });
-  }
+  const refusal = skillModeRefusal(skill, config);
+  if (refusal) throw refusal;
 }

@@ -21,6 +21,7 @@ export {
   SkillLoadError,
   SkillModelsUnavailableError,
   SkillNetworkDisabledError,
+  SkillNotAllowedError,
   SkillNotFoundError,
   SkillResultError,
   SkillTimeoutError,
@@ -29,6 +30,7 @@ export type { LoadSkillsFromPackageOptions } from './load-skills';
 export { loadSkillsFromDirectory, loadSkillsFromPackage } from './load-skills';
 export type { RunSkillOptions, RunSkillResult } from './run-skill';
 export { parseSkillPayload, runSkill } from './run-skill';
+export { skillModeRefusal } from './skill-mode-refusal';
 export type {
   SkillContext,
   SkillEmbedRequest,

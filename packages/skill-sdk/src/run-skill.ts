@@ -17,9 +17,9 @@ import { createSkillFs } from './create-skill-fs';
 import { createSkillModels, type SkillModelRouter } from './create-skill-models';
 import type { Skill } from './define-skill';
 import { SkillCancelledError } from './errors/skill-cancelled-error';
-import { SkillNetworkDisabledError } from './errors/skill-network-disabled-error';
 import { SkillResultError } from './errors/skill-result-error';
 import { SkillTimeoutError } from './errors/skill-timeout-error';
+import { skillModeRefusal } from './skill-mode-refusal';
 import type { SkillContext, SkillFs, SkillPayloadSchema, SkillQueue, SkillTaskInfo } from './skill-v1';
 
 /** Options for `runSkill`. Every one is optional; the defaults make a self-contained test run. */
@@ -114,8 +114,8 @@ export function parseSkillPayload<Schema extends SkillPayloadSchema>(
 
 /**
  * Runs a skill the way the worker does: validates the payload (`PayloadError`,
- * `PAYLOAD_SCHEMA_MISMATCH`), refuses a `requiresNetwork` skill in offline or air-gap mode
- * (`SkillNetworkDisabledError`), builds a `SkillContext`, runs the skill under a time limit and the caller's
+ * `PAYLOAD_SCHEMA_MISMATCH`), refuses what the fleet's mode refuses (`skillModeRefusal`: a `requiresNetwork`
+ * skill offline, a skill off the air-gap allow-list), builds a `SkillContext`, runs the skill under a time limit and the caller's
  * signal, and checks the result is JSON-serialisable (`SkillResultError`).
  *
  * The time limit aborts `ctx.signal` (reason: a `SkillTimeoutError`) and rejects at once, even when the
@@ -131,12 +131,8 @@ export async function runSkill<Schema extends SkillPayloadSchema, Result>(
 ): Promise<RunSkillResult<Result>> {
   const parsed = parseSkillPayload(skill, payload);
   const config = options.config ?? parseFleetConfig({}).config;
-  if (skill.requiresNetwork && (config.fleet.air_gap_mode || config.fleet.offline_mode)) {
-    throw new SkillNetworkDisabledError({
-      skill: skill.name,
-      mode: config.fleet.air_gap_mode ? 'air-gap' : 'offline',
-    });
-  }
+  const refusal = skillModeRefusal(skill, config);
+  if (refusal) throw refusal;
   if (options.signal?.aborted)
     throw new SkillCancelledError({ skill: skill.name, cause: options.signal.reason });
 

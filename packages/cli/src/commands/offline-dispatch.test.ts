@@ -64,4 +64,17 @@ describe('network skills in offline and air-gap mode', () => {
     expect(local.code).toBe(0);
     expect(storedTasks(home)).toMatchObject([{ skill: 'noop' }]);
   });
+
+  it('air-gap mode refuses a local skill off [fleet] air_gap_skills, and queues it once listed', async () => {
+    const toml = (list: string) =>
+      `[fleet]\nair_gap_mode = true\n${list}\n[skills]\ndirs = ["${fixtureSkills}"]\n`;
+    home = await initHome(toml('air_gap_skills = ["noop"]'));
+    const refused = await runCli(['dispatch', 'code_index', '{"path": "."}', '--json', '--home', home.home]);
+    expect(refused.code).toBe(1);
+    expect(refused.json<{ error: { code: string } }>().error.code).toBe('SKILL_NOT_ALLOWED_AIR_GAP');
+    expect(storedTasks(home)).toEqual([]);
+    const allowed = await runCli(['dispatch', 'noop', '{}', '--home', home.home]);
+    expect(allowed.code).toBe(0);
+    expect(storedTasks(home)).toMatchObject([{ skill: 'noop' }]);
+  });
 });

@@ -110,6 +110,25 @@ describe('buildConductorSchema', () => {
     expect(branchesOf(schema).map((branch) => branch.properties.skill.const)).toEqual(['test_summarize']);
   });
 
+  it('in air-gap mode offers only the skills on the allow-list', () => {
+    const { skills, skipped } = buildConductorSchema({
+      registry: twoSkills,
+      mode: 'air-gap',
+      airGapSkills: [],
+    });
+    expect(skills).toEqual([]);
+    expect(skipped).toEqual([
+      { name: 'test_fetch', reason: 'network' },
+      { name: 'test_summarize', reason: 'air-gap' },
+    ]);
+    const listed = buildConductorSchema({
+      registry: twoSkills,
+      mode: 'air-gap',
+      airGapSkills: ['test_summarize'],
+    });
+    expect(listed.skills.map(({ name }) => name)).toEqual(['test_summarize']);
+  });
+
   it('leaves out a skill whose payload schema has no JSON Schema form, with a debug log', () => {
     const custom = defineSkill({
       name: 'test_custom',

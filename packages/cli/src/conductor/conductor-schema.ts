@@ -13,8 +13,11 @@ export type ConductorConfidence = (typeof CONDUCTOR_CONFIDENCE_LEVELS)[number];
 /** A skill the conductor may not choose, and why. */
 export interface ConductorSkippedSkill {
   name: string;
-  /** `network`: a `requiresNetwork` skill in offline or air-gap mode; `schema`: its payload schema has no JSON Schema form. */
-  reason: 'network' | 'schema';
+  /**
+   * `network`: a `requiresNetwork` skill in offline or air-gap mode; `air-gap`: not in `[fleet]
+   * air_gap_skills`; `schema`: its payload schema has no JSON Schema form.
+   */
+  reason: 'network' | 'air-gap' | 'schema';
   /** For `schema`: what the converter said. */
   detail?: string;
 }
@@ -25,6 +28,8 @@ export interface BuildConductorSchemaOptions {
   registry: Pick<SkillRegistry, 'list'>;
   /** The fleet's network mode; `offline` and `air-gap` leave out `requiresNetwork` skills. Default `online`. */
   mode?: NetworkMode;
+  /** In air-gap mode only these skills are offered (`[fleet] air_gap_skills`). Default: every skill. */
+  airGapSkills?: readonly string[];
   /** Where each skill left out is reported (debug level). Default: nowhere. */
   log?: Pick<Logger, 'debug'>;
 }
@@ -92,6 +97,7 @@ export function payloadJsonSchema(skill: Skill): { schema: JsonObject; defs: Jso
 export function buildConductorSchema({
   registry,
   mode = 'online',
+  airGapSkills,
   log,
 }: BuildConductorSchemaOptions): ConductorSchema {
   const skills: Skill[] = [];
@@ -102,6 +108,11 @@ export function buildConductorSchema({
     if (isRefusedOffline(skill, mode)) {
       skipped.push({ name: skill.name, reason: 'network' });
       log?.debug('conductor: skill left out, it needs the network', { skill: skill.name, mode });
+      continue;
+    }
+    if (mode === 'air-gap' && airGapSkills && !airGapSkills.includes(skill.name)) {
+      skipped.push({ name: skill.name, reason: 'air-gap' });
+      log?.debug('conductor: skill left out, it is not on the air-gap allow-list', { skill: skill.name });
       continue;
     }
     let payload: ReturnType<typeof payloadJsonSchema>;

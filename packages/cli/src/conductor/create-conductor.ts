@@ -70,6 +70,7 @@ export function createConductor(options: CreateConductorOptions): Conductor {
   const schema = buildConductorSchema({
     registry: options.registry,
     mode: networkModeOf(config),
+    airGapSkills: config.fleet.air_gap_skills,
     ...(options.log ? { log: options.log } : {}),
   });
   if (schema.skills.length === 0) {

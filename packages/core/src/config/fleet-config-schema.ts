@@ -16,6 +16,21 @@ export const fleetSectionSchema = z.object({
   offline_mode: bool(false),
   /** Implies offline; dashboard off, secrets not loaded, skill allow-list. */
   air_gap_mode: bool(false),
+  /**
+   * The skills air-gap mode allows (deny by default: any other skill is refused at dispatch and at run).
+   * Default: the built-in skills that never leave the machine.
+   */
+  air_gap_skills: z
+    .array(z.string())
+    .default([
+      'code_discuss',
+      'code_index',
+      'code_review',
+      'knowledge_search',
+      'noop',
+      'summarize',
+      'synthesize',
+    ]),
   idle_enabled: bool(false),
   idle_timeout_secs: nonNegativeInt.default(10),
   /** Cap on worker processes started at boot (0 = no cap). */

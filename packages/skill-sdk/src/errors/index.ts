@@ -5,6 +5,7 @@ export { SkillFsError } from './skill-fs-error';
 export { SkillLoadError } from './skill-load-error';
 export { SkillModelsUnavailableError } from './skill-models-unavailable-error';
 export { SkillNetworkDisabledError } from './skill-network-disabled-error';
+export { SkillNotAllowedError } from './skill-not-allowed-error';
 export { SkillNotFoundError } from './skill-not-found-error';
 export { SkillResultError } from './skill-result-error';
 export { SkillTimeoutError } from './skill-timeout-error';
