@@ -3,6 +3,7 @@ import { BigedError } from '@biged/core';
 import { Command, CommanderError } from 'commander';
 import { registerBudget } from './commands/budget';
 import { registerCancel } from './commands/cancel';
+import { registerDashboard } from './commands/dashboard';
 import { registerDispatch } from './commands/dispatch';
 import { registerDown } from './commands/down';
 import { registerInit } from './commands/init';
@@ -111,6 +112,7 @@ export function createProgram(options: CreateProgramOptions = {}): Command {
   registerBudget(program, session);
   registerModule(program, session);
   registerSkill(program, session);
+  registerDashboard(program, session);
   return program;
 }
 

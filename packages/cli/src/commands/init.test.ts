@@ -15,7 +15,14 @@ describe('biged init', () => {
     rmSync(home.home, { recursive: true });
     const result = await runCli(['init', '--home', home.home]);
     expect(result.code).toBe(0);
-    for (const file of [home.config, home.logs, home.knowledge, home.run, home.db]) {
+    for (const file of [
+      home.config,
+      home.logs,
+      home.knowledge,
+      home.run,
+      home.db,
+      path.join(home.run, 'dashboard.token'),
+    ]) {
       expect(existsSync(file), file).toBe(true);
       expect(result.stdout).toContain(`created  ${file}`);
     }

@@ -7,7 +7,10 @@ import { FLEET_TOML_TEMPLATE } from './fleet-toml-template';
 /** What `biged init` did to one path. */
 type InitAction = 'created' | 'exists' | 'overwritten';
 
-/** `biged init [--force]`: creates the fleet home, a documented fleet.toml and the queue database. */
+/**
+ * `biged init [--force]`: creates the fleet home, a documented fleet.toml, the queue database and the
+ * dashboard token.
+ */
 export function registerInit(program: Command, session: ProgramSession): void {
   program
     .command('init')
@@ -42,6 +45,16 @@ export function registerInit(program: Command, session: ProgramSession): void {
       const dbExisted = existsSync(db);
       createQueue({ file: db }).close();
       steps.push({ path: db, action: dbExisted ? 'exists' : 'created' });
+
+      // The token every dashboard POST needs (`biged dashboard --print-token`). None in air-gap mode or
+      // with the dashboard off: it would only be a secret lying around. Hono loads only here, lazily.
+      if (config.dashboard.enabled && !config.fleet.air_gap_mode) {
+        const { dashboardTokenFile, ensureDashboardToken } = await import('@biged/dashboard');
+        const tokenFile = dashboardTokenFile(paths);
+        const tokenExisted = existsSync(tokenFile);
+        ensureDashboardToken(paths);
+        steps.push({ path: tokenFile, action: tokenExisted ? 'exists' : 'created' });
+      }
 
       if (context.json) {
         context.printJson({ home: paths.home, config: paths.config, db, steps });

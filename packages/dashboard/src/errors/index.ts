@@ -1,0 +1,2 @@
+export type { DashboardErrorCode, DashboardErrorOptions } from './dashboard-error';
+export { DashboardError } from './dashboard-error';
