@@ -6,6 +6,7 @@ import {
   displayPath,
   isoDate,
   knowledgeFile,
+  maxBytesField,
   modelChoice,
   modelChoiceFields,
   readTextDocument,
@@ -104,12 +105,7 @@ const payloadSchema = z.strictObject({
   /** Rounds; each gives the architect, the critic and perf one turn. 1..5, default 2. */
   rounds: z.number().int().min(1).max(5).default(2),
   /** A larger `path` is refused, not truncated. Default 200 KiB. */
-  max_bytes: z
-    .number()
-    .int()
-    .positive()
-    .max(CODE_REVIEW_MAX_BYTES_LIMIT)
-    .default(CODE_REVIEW_DEFAULT_MAX_BYTES),
+  max_bytes: maxBytesField(CODE_REVIEW_DEFAULT_MAX_BYTES, CODE_REVIEW_MAX_BYTES_LIMIT),
   ...modelChoiceFields,
 });
 

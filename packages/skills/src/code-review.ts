@@ -10,6 +10,7 @@ import {
   isoDate,
   jsonSchemaOf,
   knowledgeFile,
+  maxBytesField,
   modelChoice,
   modelChoiceFields,
   readTextDocument,
@@ -143,12 +144,7 @@ const payloadSchema = z.strictObject({
   /** `architect`, `critic`, `perf` or `all`. Default `all`. */
   focus: z.enum(['architect', 'critic', 'perf', 'all']).default('all'),
   /** Larger files are refused, not truncated. Default 200 KiB. */
-  max_bytes: z
-    .number()
-    .int()
-    .positive()
-    .max(CODE_REVIEW_MAX_BYTES_LIMIT)
-    .default(CODE_REVIEW_DEFAULT_MAX_BYTES),
+  max_bytes: maxBytesField(CODE_REVIEW_DEFAULT_MAX_BYTES, CODE_REVIEW_MAX_BYTES_LIMIT),
   ...modelChoiceFields,
 });
 

@@ -4,11 +4,12 @@ import { defineSkill, type SkillModelRequest, z } from '@biged/skill-sdk';
 import { ModelOutputError } from './errors/model-output-error';
 import { SkillInputError } from './errors/skill-input-error';
 import {
+  chunkCharsField,
   createModelAsker,
-  DEFAULT_CHUNK_CHARS,
   displayPath,
   isoDate,
   knowledgeFile,
+  maxBytesField,
   modelChoice,
   modelChoiceFields,
   readTextDocument,
@@ -61,14 +62,9 @@ const payloadSchema = z
     /** `paragraph` (prose) or `bullets` (a markdown list). Default `paragraph`. */
     style: z.enum(['paragraph', 'bullets']).default('paragraph'),
     /** Characters of the document per model call; longer documents are map-reduced. Default 8 000. */
-    chunk_chars: z.number().int().min(500).max(500_000).default(DEFAULT_CHUNK_CHARS),
+    chunk_chars: chunkCharsField(),
     /** Larger documents are refused, not truncated. Default 4 MiB. */
-    max_bytes: z
-      .number()
-      .int()
-      .positive()
-      .max(64 * 1024 * 1024)
-      .default(SUMMARIZE_DEFAULT_MAX_BYTES),
+    max_bytes: maxBytesField(SUMMARIZE_DEFAULT_MAX_BYTES),
     ...modelChoiceFields,
   })
   .superRefine((payload, context) => {

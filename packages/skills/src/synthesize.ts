@@ -5,11 +5,12 @@ import { ModelOutputError } from './errors/model-output-error';
 import { SkillInputError } from './errors/skill-input-error';
 import { extensionOf } from './internal/languages';
 import {
+  chunkCharsField,
   createModelAsker,
-  DEFAULT_CHUNK_CHARS,
   displayPath,
   isoDate,
   knowledgeFile,
+  maxBytesField,
   modelChoice,
   modelChoiceFields,
   readTextDocument,
@@ -68,14 +69,9 @@ const payloadSchema = z
     /** Longest synthesis, in words. Default 500. */
     max_words: z.number().int().min(10).max(4000).default(500),
     /** Characters of material per model call; more is condensed first. Default 8 000. */
-    chunk_chars: z.number().int().min(500).max(500_000).default(DEFAULT_CHUNK_CHARS),
+    chunk_chars: chunkCharsField(),
     /** Larger sources are refused, not truncated. Default 1 MiB per source. */
-    max_bytes: z
-      .number()
-      .int()
-      .positive()
-      .max(64 * 1024 * 1024)
-      .default(SYNTHESIZE_DEFAULT_MAX_BYTES),
+    max_bytes: maxBytesField(SYNTHESIZE_DEFAULT_MAX_BYTES),
     ...modelChoiceFields,
   })
   .superRefine((payload, context) => {

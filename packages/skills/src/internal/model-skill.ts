@@ -13,6 +13,16 @@ import { SkillInputError } from '../errors/skill-input-error';
 /** Characters per chunk sent to a model when a payload gives no `chunk_chars` (about 2 000 tokens). */
 export const DEFAULT_CHUNK_CHARS = 8_000;
 
+/** Largest `max_bytes` any model-using skill accepts: 64 MiB. */
+export const MAX_BYTES_LIMIT = 64 * 1024 * 1024;
+
+/** The `chunk_chars` payload field: characters of material per model call. Default 8 000. */
+export const chunkCharsField = () => z.number().int().min(500).max(500_000).default(DEFAULT_CHUNK_CHARS);
+
+/** The `max_bytes` payload field: larger inputs are refused, not truncated. */
+export const maxBytesField = (byDefault: number, limit = MAX_BYTES_LIMIT) =>
+  z.number().int().positive().max(limit).default(byDefault);
+
 /** Payload fields every model-using skill takes: which provider and model to ask. */
 export const modelChoiceFields = {
   /** Provider id (`local`, `claude`, `gemini`, ...). Default: the router's default provider. */
