@@ -1,6 +1,9 @@
 import { execFile } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
+import { fleetPaths } from '@biged/core';
 import { createTempHome, type TempHome } from '@biged/core/test';
 import { afterAll, describe, expect, it } from 'vitest';
 
@@ -18,6 +21,16 @@ const biged = async (args: string[]) => {
     const failure = error as { code: number; stdout: string; stderr: string };
     return { code: failure.code, stdout: failure.stdout, stderr: failure.stderr };
   }
+};
+
+/** Polls `check` every 100 ms until it holds or `timeoutMs` passed; returns whether it held. */
+const eventually = async (check: () => boolean, timeoutMs = 15_000) => {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (check()) return true;
+    await sleep(100);
+  }
+  return check();
 };
 
 const isAlive = (pid: number) => {
@@ -87,6 +100,9 @@ describe('the fleet lifecycle through the built binary', () => {
     };
     expect(status.supervisor).toMatchObject({ running: true, ready: true, pid });
     expect(status.agents.map((agent) => agent.name)).toEqual(['researcher']);
+    // The hardware monitor runs by default ([fleet] hw_monitor = true): its state file appears.
+    const hwState = fleetPaths(home.home).hwState;
+    expect(await eventually(() => existsSync(hwState)), `${hwState} never appeared`).toBe(true);
 
     const again = await biged(['up', '--detach', '--json', ...at]);
     expect(JSON.parse(again.stdout)).toEqual({ pid, already_running: true });
@@ -111,5 +127,30 @@ describe('the fleet lifecycle through the built binary', () => {
     }
     const notRunning = await biged(['down', ...at]);
     expect(notRunning).toMatchObject({ code: 0, stdout: 'fleet is not running\n' });
+  }, 90_000);
+
+  it('up --detach --no-hw runs the fleet without the hardware monitor', async () => {
+    const noHw = createTempHome({ fleetToml: '[workers]\nroles = ["researcher"]\n' });
+    const at = ['--home', noHw.home];
+    const paths = fleetPaths(noHw.home);
+    try {
+      expect((await biged(['init', ...at])).code).toBe(0);
+      const up = await biged(['up', '--detach', '--no-hw', '--json', ...at]);
+      expect(up.code, up.stderr).toBe(0);
+      // The fleet works: a task runs.
+      const done = await biged(['dispatch', 'noop', '{}', '--wait', '--timeout', '30', '--json', ...at]);
+      expect(JSON.parse(done.stdout)).toMatchObject({ status: 'DONE' });
+      // The detached supervisor got --no-hw: STATUS.md says the monitor is off on purpose...
+      const statusSaysOff = () =>
+        existsSync(paths.status) && readFileSync(paths.status, 'utf8').includes('monitor off');
+      expect(await eventually(statusSaysOff), 'STATUS.md never said "monitor off"').toBe(true);
+      // ...and no monitor ever wrote its state (it polls at once on start, so it would be there by now).
+      expect(existsSync(paths.hwState)).toBe(false);
+      const log = readFileSync(path.join(paths.logs, 'supervisor.log'), 'utf8');
+      expect(log).not.toContain('hardware monitor ready');
+    } finally {
+      await biged(['down', ...at]);
+      noHw.cleanup();
+    }
   }, 90_000);
 });

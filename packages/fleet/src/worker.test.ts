@@ -290,6 +290,72 @@ describe('runWorker and the hardware monitor (hw_state.json)', () => {
     }
   });
 
+  it('VRAM admission: a GPU-heavy task waits while its model would not fit, then runs once it is loaded or VRAM is free', async () => {
+    // Plays the monitor: hw_state.json rewritten every 100 ms from `state`.
+    const model = (name: string) => ({ name, size_mb: 8000, vram_mb: 8000, expires_at: null });
+    const vram = (usedMb: number) => ({ ...hwStateFixture().thermal, vram_used_mb: usedMb });
+    // 9000 of 10240 MiB is 88 %: over `high` (0.85), under `emergency` (0.92); another model is loaded.
+    let state = hwStateFixture({
+      thermal: vram(9000),
+      models_loaded: [model('qwen3:8b')],
+      poll_interval_secs: 0.5,
+    });
+    let file: string | undefined;
+    const write = () => writeHwState(file!, { ...state, updated_at: new Date().toISOString() });
+    let monitor: NodeJS.Timeout | undefined;
+    try {
+      const { queue } = await startFollowing(
+        { poll_interval_secs: 0.5, gpu_heavy_skills: ['heavy'] },
+        {
+          before: async (paths) => {
+            file = paths.hwState;
+            await write();
+            monitor = setInterval(() => void write().catch(() => {}), 100);
+          },
+        },
+      );
+      /** Enqueues an urgent heavy task and a light one; the light one runs, the heavy one stays PENDING. */
+      const heavyWaits = async () => {
+        const urgent = queue.enqueue({ skill: 'heavy', payload: {}, priority: 10 });
+        const light = queue.enqueue({ skill: 'pause', payload: { ms: 0 }, priority: 1 });
+        await waitForStatus(queue, light.id, 'DONE', 10_000);
+        const later = queue.enqueue({ skill: 'pause', payload: { ms: 0 }, priority: 1 });
+        await waitForStatus(queue, later.id, 'DONE', 10_000);
+        expect(queue.get(urgent.id)).toMatchObject({ status: 'PENDING', attempts: 0, claimedBy: null });
+        return urgent;
+      };
+
+      // Default tier: the model wanted is [models] local ("tiny"), and it is not loaded.
+      const first = await heavyWaits();
+      // The monitor sees "tiny" loaded (VRAM still high): the task needs no new VRAM, so it runs.
+      state = { ...state, models_loaded: [model('qwen3:8b'), model('tiny')] };
+      await write();
+      expect((await waitForStatus(queue, first.id, 'DONE', 10_000)).attempts).toBe(1);
+
+      // Below the default tier the wanted model is the tier model: "tiny" loaded does not help qwen3:4b.
+      state = { ...state, tier: 'mid', model: 'qwen3:4b' };
+      await write();
+      await sleep(600); // the worker re-reads hw_state.json at most once per poll interval (0.5 s)
+      const second = await heavyWaits();
+      // VRAM freed (30 %): qwen3:4b fits beside what is loaded, so the task runs.
+      state = { ...state, thermal: vram(3000) };
+      await write();
+      expect((await waitForStatus(queue, second.id, 'DONE', 10_000)).attempts).toBe(1);
+
+      // At `emergency` (95 %) nothing GPU-heavy is admitted, even for a loaded model.
+      state = {
+        ...state,
+        thermal: vram(9728),
+        models_loaded: [model('qwen3:4b')],
+      };
+      await write();
+      await sleep(600);
+      await heavyWaits();
+    } finally {
+      clearInterval(monitor);
+    }
+  });
+
   it('asks the local provider for the tier model when the skill names none; records the call energy', async () => {
     const provider = new MockModelProvider({ providerId: 'local' });
     const { queue } = await startFollowing(

@@ -13,6 +13,7 @@ import {
   type Task,
   toError,
 } from '@biged/core';
+import { admitGpuTask, type HwState } from '@biged/hw-monitor';
 import type { ClaimOptions, TaskQueue } from '@biged/queue';
 import { runSkill, type SkillModelRouter, type SkillRegistry } from '@biged/skill-sdk';
 import { createHwStateReader, type HwStateReader } from './hw-state-reader';
@@ -40,7 +41,10 @@ export interface RunWorkerOptions {
   localModelsHint?: string;
   /**
    * The hardware monitor's state (hw_state.json), which the worker follows: it does not claim
-   * `[thermal] gpu_heavy_skills` while the state says `gpu_heavy_allowed: false`, and a `local` model call
+   * `[thermal] gpu_heavy_skills` while the state says `gpu_heavy_allowed: false` or while `admitGpuTask`
+   * refuses the model they would call (the tier model below the default tier, else `[models] local`) with
+   * the state's `models_loaded` and VRAM figures (so they wait for VRAM instead of forcing a model swap),
+   * and a `local` model call
    * that names no model asks for the state's tier `model`. A missing or stale state changes nothing.
    * `false`: ignore the monitor. Default: `createHwStateReader` on `paths.hwState` with `[thermal]
    * poll_interval_secs` when `[fleet] hw_monitor` is true, else `false`.
@@ -161,24 +165,44 @@ export function runWorker(options: RunWorkerOptions): WorkerHandle {
     skills: skillNames,
     preferredSkills: affinityOf(config, agent),
   };
-  // While the GPU cools down (hw_state.json gpu_heavy_allowed: false) the GPU-heavy skills stay PENDING
-  // for later; both claim shapes are built once, so the loop only picks one.
+  // While the GPU cools down (hw_state.json gpu_heavy_allowed: false), or while the model they would call
+  // does not fit in VRAM beside the loaded ones (admitGpuTask), the GPU-heavy skills stay PENDING for
+  // later; both claim shapes are built once, so the loop only picks one.
   const heavySkills = config.thermal.gpu_heavy_skills.filter((name) => skillNames.includes(name));
   const coolingClaimOptions: ClaimOptions = { ...claimOptions, excludeSkills: heavySkills };
   const claimRequest = { agent: agent.name, ...claimOptions };
   const coolingClaimRequest = { agent: agent.name, ...coolingClaimOptions };
-  let heavyPaused = false;
+  let heavyPaused: string | undefined;
+  // The decision is worked out once per state object (the reader re-reads the file once per poll).
+  let decidedFor: HwState | undefined;
+  let decided: string | undefined;
+  /** Why GPU-heavy work must wait under `state`, or undefined when it may be claimed. */
+  const heavyPauseReason = (state: HwState): string | undefined => {
+    if (state.gpu_heavy_allowed === false) return 'the GPU is cooling down';
+    const model = state.tier !== 'default' ? state.model : config.models.local;
+    const admission = admitGpuTask({
+      model,
+      loadedModels: state.models_loaded.map((loaded) => loaded.name),
+      vramUsedMb: state.thermal.vram_used_mb,
+      vramTotalMb: state.thermal.vram_total_mb,
+      vram: config.thermal.vram,
+    });
+    return admission.admit ? undefined : `VRAM admission: ${admission.reason}`;
+  };
   /** Whether GPU-heavy skills are paused now; a clock read unless the state is due for a re-read. */
   const pausedNow = (): boolean => {
-    const paused =
-      hwState !== false && heavySkills.length > 0 && hwState.current()?.gpu_heavy_allowed === false;
-    if (paused !== heavyPaused) {
-      heavyPaused = paused;
-      log.info(paused ? 'GPU-heavy skills paused: the GPU is cooling down' : 'GPU-heavy skills resumed', {
-        skills: heavySkills,
-      });
+    if (hwState === false || heavySkills.length === 0) return false;
+    const state = hwState.current();
+    if (state !== decidedFor) {
+      decidedFor = state;
+      decided = state ? heavyPauseReason(state) : undefined;
     }
-    return paused;
+    if (decided !== heavyPaused) {
+      heavyPaused = decided;
+      if (decided) log.info(`GPU-heavy skills paused: ${decided}`, { skills: heavySkills });
+      else log.info('GPU-heavy skills resumed', { skills: heavySkills });
+    }
+    return decided !== undefined;
   };
   let stopping = false;
   let current: RunningTask | null = null;

@@ -64,7 +64,8 @@ export interface CreateHwMonitorOptions {
   readGpus?: () => Promise<GpuRead>;
   /**
    * CPU/RAM readings. Default: `readSystem()`, with the CPU temperature read at most every
-   * `cpuTemperatureIntervalMs` (systeminformation spends ~20 ms of CPU on it on Linux) and not at all when
+   * `cpuTemperatureIntervalMs` (20 times that after a read found no sensor; systeminformation spends
+   * ~20-40 ms of CPU on it on Linux) and not at all when
    * `[thermal] cpu_temp_enabled` is false.
    */
   readSystem?: () => Promise<SystemReading>;
@@ -84,7 +85,10 @@ export interface CreateHwMonitorOptions {
   conductorCheckIntervalMs?: number;
   /** How often an unloaded-but-still-listed model is asked to unload again, ms. Default 60000. */
   unloadRetryIntervalMs?: number;
-  /** How often the default `readSystem` reads the CPU temperature, ms. Default 30000. */
+  /**
+   * How often the default `readSystem` reads the CPU temperature, ms. Default 30000. When the last read
+   * found no sensor, the next one waits 20 times as long (10 min by default).
+   */
   cpuTemperatureIntervalMs?: number;
 }
 
@@ -165,9 +169,13 @@ export function createHwMonitor(options: CreateHwMonitorOptions): HwMonitor {
     options.readSystem ??
     (async () => {
       const at = clock();
+      // A machine without a sensor (VMs, containers, WSL) will not grow one: ask 20x less often, since each
+      // failed attempt costs systeminformation several child processes (~25 ms of CPU on Linux).
+      const interval =
+        cpuTemperature?.value === null ? cpuTemperatureIntervalMs * 20 : cpuTemperatureIntervalMs;
       const due =
         config.thermal.cpu_temp_enabled &&
-        (cpuTemperature === undefined || at - cpuTemperature.at >= cpuTemperatureIntervalMs);
+        (cpuTemperature === undefined || at - cpuTemperature.at >= interval);
       const reading = await readSystemDefault({ cpuTemperature: due });
       if (due) cpuTemperature = { at, value: reading.cpuTempC };
       return {

@@ -370,6 +370,56 @@ describe('thermal policy: no flapping', () => {
   });
 });
 
+describe('thermal policy: acceptance, one tier change per crossing', () => {
+  it('a 2-minute run at 1 s ticks with +-1.5 °C noise: each threshold crossing gives at most one tier change', () => {
+    // Short windows so that both directions happen inside two minutes (compressed clock).
+    const input: FleetConfigInput = {
+      thermal: { grace_period_secs: 3, cooldown_after_swap_secs: 20, cooldown_window_secs: 10 },
+    };
+    // Two heat-ups 62 -> 82 °C and two cool-downs 82 -> 62 °C.
+    const ramp = (t: number, t0: number, t1: number, from: number, to: number) =>
+      from + ((to - from) * (t - t0)) / (t1 - t0);
+    const curve = (t: number) => {
+      const phase = t >= 55 ? t - 55 : t; // the second episode repeats the first 55 s later
+      if (phase < 10) return 62;
+      if (phase < 20) return ramp(phase, 10, 20, 62, 82);
+      if (phase < 28) return 82;
+      if (phase < 36) return ramp(phase, 28, 36, 82, 62);
+      return 62;
+    };
+    let seed = 7;
+    const noise = () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return (seed / 2 ** 31) * 3 - 1.5;
+    };
+    const { swaps } = run(
+      ticks(0, 119, (t) => gpu(Math.round((curve(t) + noise()) * 10) / 10)),
+      input,
+    );
+    // Crossings of the noise-free curve: up through gpu_max_sustained_c, down through cooldown_target_c.
+    const crossings: { at: number; direction: 'hot' | 'cool' }[] = [];
+    for (let t = 1; t <= 119; t += 1) {
+      if (curve(t - 1) <= 75 && curve(t) > 75) crossings.push({ at: t, direction: 'hot' });
+      if (curve(t - 1) >= 70 && curve(t) < 70) crossings.push({ at: t, direction: 'cool' });
+    }
+    expect(crossings.map((crossing) => crossing.direction)).toEqual(['hot', 'cool', 'hot', 'cool']);
+    // Each swap belongs to the last crossing before it (noise can trigger a hot swap a tick or two early).
+    const perCrossing = crossings.map((crossing, index) => {
+      const start = crossing.at - 3;
+      const end = (crossings[index + 1]?.at ?? 200) - 3;
+      return swaps.filter((swap) => swap.at >= s(start) && swap.at < s(end));
+    });
+    expect(perCrossing.map((list) => list.length)).toEqual([1, 1, 1, 1]);
+    expect(perCrossing.map((list) => [list[0]?.from, list[0]?.to])).toEqual([
+      ['default', 'mid'],
+      ['mid', 'default'],
+      ['default', 'mid'],
+      ['mid', 'default'],
+    ]);
+    expect(swaps).toHaveLength(4); // none before the first crossing either
+  });
+});
+
 describe('thermal policy: status and purity', () => {
   it.each([
     ['CPU over cpu_max_sustained_c: hot, no tier change', gpu(50, 0.3, { cpuTempC: 90 }), {}, 'hot'],

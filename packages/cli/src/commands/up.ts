@@ -5,14 +5,21 @@ import { contextFor, loadFleetConfig, type ProgramSession, requireHome } from '.
 import { CliError } from '../errors';
 import { parsePositiveInteger } from '../options';
 
-/** `biged up [--detach]`: runs the supervisor in the foreground, or starts it in the background. */
+/**
+ * `biged up [--detach] [--no-hw]`: runs the supervisor in the foreground, or starts it in the background.
+ * `--no-hw` runs no hardware monitor (no hw_state.json) even when `[fleet] hw_monitor` is true.
+ */
 export function registerUp(program: Command, session: ProgramSession): void {
   program
     .command('up')
     .description('start the fleet (supervisor and workers); with --detach, return once it is ready')
     .option('-d, --detach', 'run in the background; return once every worker is ready')
     .option('--timeout <secs>', 'with --detach: how long to wait for the fleet to be ready (default 60)')
-    .action(async (options: { detach?: boolean; timeout?: string }, command: Command) => {
+    .option(
+      '--no-hw',
+      'run without the hardware monitor (no hw_state.json), whatever [fleet] hw_monitor says',
+    )
+    .action(async (options: { detach?: boolean; timeout?: string; hw: boolean }, command: Command) => {
       const context = contextFor(session, command);
       const timeoutSecs =
         options.timeout === undefined ? undefined : parsePositiveInteger(options.timeout, '--timeout');
@@ -24,6 +31,7 @@ export function registerUp(program: Command, session: ProgramSession): void {
         // Already running: FleetError FLEET_ALREADY_RUNNING (exit 5). Resolves after SIGINT/SIGTERM.
         await runSupervisor({
           home: context.home,
+          ...(options.hw === false ? { hwMonitor: false as const } : {}),
           onReady: () => {
             if (!context.json) session.io.stderr.write('fleet ready; press Ctrl-C to stop\n');
           },
@@ -37,7 +45,14 @@ export function registerUp(program: Command, session: ProgramSession): void {
       try {
         started = await startDetached({
           home: context.home,
-          command: [process.execPath, session.binPath, 'up', '--home', context.home],
+          command: [
+            process.execPath,
+            session.binPath,
+            'up',
+            '--home',
+            context.home,
+            ...(options.hw === false ? ['--no-hw'] : []),
+          ],
           ...(timeoutSecs === undefined ? {} : { timeoutMs: timeoutSecs * 1000 }),
         });
       } catch (error) {

@@ -36,7 +36,17 @@ function seedLedger(home: TempHome, now = Date.now()) {
         inputTokens: 900,
         outputTokens: 120,
       },
-      { skill: 'code_review', provider: 'local', model: 'qwen3:8b', inputTokens: 7000, outputTokens: 2000 },
+      {
+        skill: 'code_review',
+        provider: 'local',
+        model: 'qwen3:8b',
+        inputTokens: 7000,
+        outputTokens: 2000,
+        energyWh: 1.25,
+      },
+      { skill: 'summarize', provider: 'local', model: 'qwen3:4b', inputTokens: 300, energyWh: 0.5 },
+      // A local call without a power reading (no GPU): unknown energy, not 0.
+      { skill: 'summarize', provider: 'local', model: 'qwen3:4b', inputTokens: 100, energyWh: null },
     ];
     for (const entry of calls) ledger.recordUsage({ ...entry, ok: true, latencyMs: 200, now });
     ledger.recordUsage({
@@ -100,6 +110,11 @@ describe('biged usage', () => {
       expect(row.output_tokens).toBe(mine.reduce((sum, record) => sum + record.outputTokens, 0));
       expect(row.cached_tokens).toBe(mine.reduce((sum, record) => sum + record.cachedTokens, 0));
       expect(micro(row.cost_usd)).toBe(mine.reduce((sum, record) => sum + micro(record.costUsd), 0));
+      expect(row.energy_wh).toBeCloseTo(
+        mine.reduce((sum, record) => sum + (record.energyWh ?? 0), 0),
+        9,
+      );
+      expect(row.metered_calls).toBe(mine.filter((record) => record.energyWh !== null).length);
       expect(micro(row.cache_savings_usd)).toBe(
         mine.reduce((sum, record) => sum + micro(record.cacheSavingsUsd), 0),
       );
@@ -108,6 +123,11 @@ describe('biged usage', () => {
     expect(micro(usage.totals.cost_usd)).toBe(rows.reduce((sum, record) => sum + micro(record.costUsd), 0));
     expect(usage.totals.cost_usd).toBeGreaterThan(0);
     expect(usage.totals.cache_savings_usd).toBeGreaterThan(0);
+    expect(usage.totals).toMatchObject({ energy_wh: 1.75, metered_calls: 2 });
+    expect(usage.rows.find((row) => row.key === 'web_search')).toMatchObject({
+      energy_wh: 0,
+      metered_calls: 0,
+    });
 
     const byModel = (
       await runCli(['usage', '--json', '--group-by', 'model', '--home', home.home])
@@ -116,6 +136,7 @@ describe('biged usage', () => {
       'claude-haiku-4-5',
       'claude-sonnet-4-5',
       'gemini-2.5-flash',
+      'qwen3:4b',
       'qwen3:8b',
     ]);
     const week = (
@@ -129,9 +150,14 @@ describe('biged usage', () => {
     const result = await runCli(['usage', '--home', home.home]);
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^usage this day \(\S+ to \S+\), by skill\n\n/);
-    expect(result.stdout).toMatch(/SKILL +CALLS +FAILED +INPUT +OUTPUT +CACHED +COST USD +CACHE SAVINGS\n/);
-    expect(result.stdout).toMatch(/\nsummarize +2 +0 +6,200 +1,140 +800 +\$0\.\d{4} +\$0\.\d{4}\n/);
-    expect(result.stdout).toMatch(/\nTOTAL +5 +1 /);
+    expect(result.stdout).toMatch(
+      /SKILL +CALLS +FAILED +INPUT +OUTPUT +CACHED +COST USD +ENERGY WH +CACHE SAVINGS\n/,
+    );
+    // Energy beside the dollars: metered calls' Wh, `-` for a group with no metered call.
+    expect(result.stdout).toMatch(/\nsummarize +4 +0 +6,600 +1,140 +800 +\$0\.\d{4} +0\.500 +\$0\.\d{4}\n/);
+    expect(result.stdout).toMatch(/\ncode_review +2 +0 +7,900 +2,120 +0 +\$0\.\d{4} +1\.250 +\$0\.\d{4}\n/);
+    expect(result.stdout).toMatch(/\nweb_search +1 +1 +10 +0 +0 +\$0\.\d{4} +- +\$0\.\d{4}\n/);
+    expect(result.stdout).toMatch(/\nTOTAL +7 +1 +14,510 +3,260 +800 +\$0\.\d{4} +1\.750 /);
   });
 
   it('says so when nothing was recorded, and rejects a bad --period (exit 2)', async () => {

@@ -8,7 +8,7 @@ import {
 import { type Command, Option } from 'commander';
 import { contextFor, loadFleetConfig, type ProgramSession, requireHome, withQueue } from '../context';
 import { renderTable } from '../output/table';
-import { formatCount, formatUsd } from '../output/usage-format';
+import { formatCount, formatUsd, formatWh } from '../output/usage-format';
 
 // NOTE: README.md "JSON output" documents these shapes; keep the two in sync.
 
@@ -22,6 +22,10 @@ export interface UsageTotalsJson {
   cost_usd: number;
   cache_savings_usd: number;
   unpriced_calls: number;
+  /** Watt-hours of the metered calls (local model calls with a GPU power reading); 0 when none. */
+  energy_wh: number;
+  /** Calls with a known energy; `energy_wh` counts only these. */
+  metered_calls: number;
 }
 
 /** One group of `biged usage --json`. */
@@ -49,6 +53,8 @@ export const totalsToJson = (totals: UsageTotals): UsageTotalsJson => ({
   cost_usd: totals.costUsd,
   cache_savings_usd: totals.cacheSavingsUsd,
   unpriced_calls: totals.unpricedCalls,
+  energy_wh: totals.energyWh,
+  metered_calls: totals.meteredCalls,
 });
 
 /** The `--group-by` option shared by `usage` and `usage-delta`. */
@@ -61,7 +67,9 @@ export const groupByOption = (): Option =>
 export function registerUsage(program: Command, session: ProgramSession): void {
   program
     .command('usage')
-    .description('token usage breakdown (calls, input/output tokens, cost USD, cache savings) this period')
+    .description(
+      'token usage breakdown (calls, input/output tokens, cost USD, energy Wh, cache savings) this period',
+    )
     .addOption(
       new Option('--period <period>', 'day, week or month (UTC windows)')
         .choices(['day', 'week', 'month'])
@@ -103,6 +111,7 @@ export function renderUsage(period: BudgetPeriod, summary: UsageSummary): string
     formatCount(totals.outputTokens),
     formatCount(totals.cachedTokens),
     formatUsd(totals.costUsd),
+    totals.meteredCalls === 0 ? '-' : formatWh(totals.energyWh),
     formatUsd(totals.cacheSavingsUsd),
   ];
   text += renderTable(
@@ -114,6 +123,7 @@ export function renderUsage(period: BudgetPeriod, summary: UsageSummary): string
       'OUTPUT',
       'CACHED',
       'COST USD',
+      'ENERGY WH',
       'CACHE SAVINGS',
     ],
     [...summary.rows.map((row) => line(row.key, row)), line('TOTAL', summary.totals)],

@@ -4,6 +4,11 @@ export function formatUsd(amount: number): string {
   return `${sign}$${Math.abs(amount).toFixed(4)}`;
 }
 
+/** Watt-hours with three decimals (`1.250`): a short local model call uses a few hundredths. */
+export function formatWh(wattHours: number): string {
+  return wattHours.toFixed(3);
+}
+
 /** Token counts with thousands separators (`12,345`). */
 export function formatCount(count: number): string {
   return count.toLocaleString('en-US');
