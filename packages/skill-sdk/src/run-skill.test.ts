@@ -131,6 +131,21 @@ describe('runSkill', () => {
     });
   });
 
+  it('cancels when the signal is aborted while the run is still being set up', async () => {
+    const controller = new AbortController();
+    // runSkill is past its synchronous checks and awaiting its temp home when this abort fires.
+    const running = runSkill(
+      stubborn,
+      {},
+      { signal: controller.signal, timeoutMs: Number.POSITIVE_INFINITY },
+    );
+    controller.abort(new Error('stopped early'));
+    await expect(running).rejects.toMatchObject({
+      code: 'SKILL_CANCELLED',
+      cause: new Error('stopped early'),
+    });
+  });
+
   it('hands onStart a cancel function that aborts ctx.signal and rejects the run', async () => {
     let seen: AbortSignal | undefined;
     const watcher = defineSkill({

@@ -188,7 +188,10 @@ export async function runSkill<Schema extends SkillPayloadSchema, Result>(
     if (options.signal) {
       const external = options.signal;
       onCancel = () => stop(new SkillCancelledError({ skill: skill.name, cause: external.reason }));
-      external.addEventListener('abort', onCancel, { once: true });
+      // The signal may have been aborted while the temp home was being created (after the check above):
+      // an abort event that already fired would never reach a listener added now.
+      if (external.aborted) onCancel();
+      else external.addEventListener('abort', onCancel, { once: true });
     }
   });
   // Once the run is over nobody awaits `stopped`; keep a late rejection from being reported as unhandled.
