@@ -1,12 +1,32 @@
 import type { Skill } from '@biged/skill-sdk';
+import { arxivFetch } from './arxiv-fetch';
 import { codeDiscuss } from './code-discuss';
 import { codeIndex } from './code-index';
 import { codeReview } from './code-review';
 import { knowledgeSearch } from './knowledge-search';
+import { leadResearch } from './lead-research';
 import { noop } from './noop';
 import { summarize } from './summarize';
 import { synthesize } from './synthesize';
+import { webSearch } from './web-search';
 
+export type {
+  ArxivEntry,
+  ArxivFetchResult,
+  ArxivSort,
+  FetchArxivOptions,
+  ParseArxivFeedOptions,
+} from './arxiv-fetch';
+export {
+  ARXIV_BASE_URL_ENV,
+  ARXIV_DEFAULT_BASE_URL,
+  ARXIV_FOLDER,
+  ARXIV_ID_PATTERN,
+  arxivFetch,
+  arxivSearchQuery,
+  fetchArxiv,
+  parseArxivFeed,
+} from './arxiv-fetch';
 export type { CodeDiscussResult, CodeDiscussRole, CodeDiscussTurn } from './code-discuss';
 export {
   CODE_DISCUSS_FOLDER,
@@ -36,8 +56,14 @@ export {
   codeReview,
   codeReviewSchema,
 } from './code-review';
-export type { ModelOutputErrorOptions, SkillInputErrorCode, SkillInputErrorOptions } from './errors';
-export { ModelOutputError, SkillInputError } from './errors';
+export type {
+  ModelOutputErrorOptions,
+  ResearchSourceErrorCode,
+  ResearchSourceErrorOptions,
+  SkillInputErrorCode,
+  SkillInputErrorOptions,
+} from './errors';
+export { ModelOutputError, ResearchSourceError, SkillInputError } from './errors';
 export type { CodeSymbol } from './internal/symbols';
 export type { KnowledgeSearchMatch, KnowledgeSearchResult } from './knowledge-search';
 export {
@@ -46,6 +72,14 @@ export {
   KNOWLEDGE_SEARCH_MAX_FILES,
   knowledgeSearch,
 } from './knowledge-search';
+export type { LeadResearchResult } from './lead-research';
+export {
+  LEAD_RESEARCH_FOLDER,
+  LEAD_RESEARCH_MAX_SOURCES,
+  LEAD_RESEARCH_SYSTEM_PROMPT,
+  leadResearch,
+  leadResearchQueries,
+} from './lead-research';
 export type { NoopResult } from './noop';
 export { noop } from './noop';
 export type { SummarizeResult, SummaryStyle } from './summarize';
@@ -59,14 +93,33 @@ export {
   synthesize,
 } from './synthesize';
 export { VERSION } from './version';
+export type {
+  SearchWebOptions,
+  SearchWebResult,
+  WebSearchBackend,
+  WebSearchHit,
+  WebSearchResult,
+} from './web-search';
+export {
+  searchWeb,
+  WEB_SEARCH_BACKENDS,
+  WEB_SEARCH_DEFAULT_BASE_URLS,
+  WEB_SEARCH_ENV,
+  WEB_SEARCH_FOLDER,
+  WEB_SEARCH_PROVIDER_MAX_RESULTS,
+  webSearch,
+} from './web-search';
 
 /** Every built-in skill, for a host's registry: `createSkillRegistry([...builtinSkills, ...loaded])`. */
 export const builtinSkills: readonly Skill[] = [
+  arxivFetch,
   codeDiscuss,
   codeIndex,
   codeReview,
   knowledgeSearch,
+  leadResearch,
   noop,
   summarize,
   synthesize,
+  webSearch,
 ];

@@ -13,16 +13,24 @@ describe('noop', () => {
 describe('builtinSkills', () => {
   it('lists every built-in skill once, as v1 skills', () => {
     expect(builtinSkills.map((skill) => skill.name)).toEqual([
+      'arxiv_fetch',
       'code_discuss',
       'code_index',
       'code_review',
       'knowledge_search',
+      'lead_research',
       'noop',
       'summarize',
       'synthesize',
+      'web_search',
     ]);
     expect(builtinSkills.every((skill) => skill.specificationVersion === 'v1')).toBe(true);
-    // The router decides which provider may run offline; no built-in skill needs the internet itself.
-    expect(builtinSkills.filter((skill) => skill.requiresNetwork)).toEqual([]);
+    // The router decides which provider may run offline; only the research skills that fetch from the web
+    // themselves need the internet (and are refused in offline and air-gap modes).
+    expect(builtinSkills.filter((skill) => skill.requiresNetwork).map((skill) => skill.name)).toEqual([
+      'arxiv_fetch',
+      'lead_research',
+      'web_search',
+    ]);
   });
 });
