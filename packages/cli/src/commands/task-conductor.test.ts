@@ -18,6 +18,11 @@ const fixtureSkills = fileURLToPath(new URL('../__fixtures__/skills', import.met
 
 // The skills the conductor is offered: the built-ins plus the fixture directory's, sorted (never a fixed list).
 const builtinNames = builtinSkills.map(({ name }) => name);
+/** The built-ins offline mode keeps (web_search and the other network skills are left out). */
+const localBuiltinNames = builtinSkills
+  .filter(({ requiresNetwork }) => !requiresNetwork)
+  .map(({ name }) => name)
+  .sort();
 const allSkills = [...builtinNames, 'test_web_fetch'].sort();
 
 const answer = (skill: string, payload: Record<string, unknown>, confidence: string) =>
@@ -199,8 +204,8 @@ describe('biged task "<sentence>" (the conductor)', () => {
     ],
     [
       'a skill that is not registered',
-      answer('web_search', { query: 'x' }, 'high'),
-      [`task.skill: expected one of ${allSkills.join(', ')}, got "web_search"`],
+      answer('not_a_skill', { query: 'x' }, 'high'),
+      [`task.skill: expected one of ${allSkills.join(', ')}, got "not_a_skill"`],
     ],
     ['text that is not JSON', 'I think you want code_index', ['(answer): not valid JSON']],
   ])('refuses %s (exit 1), listing the bad fields and pointing at the JSON form', async (_name, content, issues) => {
@@ -307,7 +312,7 @@ describe('biged task "<sentence>" (the conductor)', () => {
     const result = await task(['fetch https://example.com']);
     expect(result.code).toBe(1);
     expect(result.stderr).toContain(
-      `task.skill: expected one of ${[...builtinNames].sort().join(', ')}, got "test_web_fetch"`,
+      `task.skill: expected one of ${localBuiltinNames.join(', ')}, got "test_web_fetch"`,
     );
     const format = JSON.stringify(server.requests[0]!.body.format);
     expect(format).not.toContain('test_web_fetch');
