@@ -9,6 +9,7 @@ import { registerDown } from './commands/down';
 import { registerInit } from './commands/init';
 import { registerLocks } from './commands/locks';
 import { registerLogs } from './commands/logs';
+import { registerMessaging } from './commands/messaging';
 import { registerModule } from './commands/module';
 import { registerResult } from './commands/result';
 import { registerSecret } from './commands/secret';
@@ -106,6 +107,7 @@ export function createProgram(options: CreateProgramOptions = {}): Command {
   registerCancel(program, session);
   registerLogs(program, session);
   registerLocks(program, session);
+  registerMessaging(program, session);
   registerSecret(program, session);
   registerUsage(program, session);
   registerUsageDelta(program, session);

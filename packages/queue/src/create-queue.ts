@@ -22,6 +22,7 @@ import {
   type UnsuccessfulStatus,
 } from './dependency-sql';
 import { QueueError } from './errors/queue-error';
+import { createMessaging } from './messages';
 import { openDatabase } from './open-database';
 import { attachDatabase } from './queue-database';
 import { type AgentRow, type AlertRow, agents, alerts, locks, type TaskRow, tasks } from './schema';
@@ -821,6 +822,8 @@ export function createQueue({
     close(): void {
       if (sqlite.open) sqlite.close();
     },
+
+    ...createMessaging({ sqlite, retry, clock }, maxPayloadBytes),
   };
   attachDatabase(queue, { sqlite, retry, clock });
   return queue;

@@ -7,6 +7,19 @@ export {
 export type { QueueErrorCode, QueueErrorOptions } from './errors';
 export { QueueError } from './errors';
 export type {
+  BroadcastRequest,
+  ChannelMessagesOptions,
+  ChannelSummary,
+  InboxOptions,
+  Message,
+  MessageKind,
+  NotesOptions,
+  PostNoteRequest,
+  QueueMessaging,
+  SendMessageRequest,
+} from './messages';
+export { AGENT_NAME_PATTERN, CHANNEL_NAME_PATTERN, MESSAGE_CHANNELS } from './messages';
+export type {
   AgentHeartbeatRequest,
   Alert,
   AlertSeverity,

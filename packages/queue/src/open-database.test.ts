@@ -57,6 +57,8 @@ describe('opening', () => {
       'agents',
       'alerts',
       'locks',
+      'message_reads',
+      'messages',
       'task_dependencies',
       'tasks',
       'usage',

@@ -1,4 +1,5 @@
 import type { Agent, AgentStatus, Task, TaskStatus } from '@biged/core';
+import type { QueueMessaging } from './messages';
 
 /** Options of `createQueue`. */
 export interface CreateQueueOptions {
@@ -295,7 +296,7 @@ export interface ListAlertsOptions {
  * All methods except `waitForTask` are synchronous (better-sqlite3). Writes run in `BEGIN IMMEDIATE`
  * transactions and wait at most `busyTimeoutMs` for the write lock (then `QUEUE_DB_LOCKED`).
  */
-export interface TaskQueue {
+export interface TaskQueue extends QueueMessaging {
   /** The database file this queue was opened on. */
   readonly file: string;
 

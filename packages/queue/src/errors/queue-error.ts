@@ -19,6 +19,8 @@ const symbol = Symbol.for(marker);
  * - `QUEUE_DEPENDENCY_NOT_FOUND`: a `dependsOn` entry names no task: `taskId` (an unknown id) or `ref`
  *   (a reference that no request of the `submitMany` batch carries). Nothing was stored.
  * - `QUEUE_ALERT_NOT_FOUND`: no alert with that id (`alertId` is set).
+ * - `QUEUE_INVALID_MESSAGE`: a message or note body is not JSON text of an object, or is larger than
+ *   `maxPayloadBytes`; nothing was stored.
  * - `QUEUE_DEPENDENCY_CYCLE`: the requests of a `submitMany` batch depend on each other in a circle
  *   (`cycle` lists the refs, first one repeated at the end). Nothing was stored.
  */
@@ -35,7 +37,8 @@ export type QueueErrorCode =
   | 'QUEUE_RESERVATION_NOT_FOUND'
   | 'QUEUE_DEPENDENCY_NOT_FOUND'
   | 'QUEUE_DEPENDENCY_CYCLE'
-  | 'QUEUE_ALERT_NOT_FOUND';
+  | 'QUEUE_ALERT_NOT_FOUND'
+  | 'QUEUE_INVALID_MESSAGE';
 
 /** Options of the {@link QueueError} constructor. */
 export interface QueueErrorOptions {

@@ -4,6 +4,8 @@ export type { AlertRow } from './alerts';
 export { alerts } from './alerts';
 export type { LockRow } from './locks';
 export { locks } from './locks';
+export type { MessageReadRow, MessageRow } from './messages';
+export { messageReads, messages } from './messages';
 export type { TaskDependencyRow } from './task-dependencies';
 export { taskDependencies } from './task-dependencies';
 export type { TaskRow } from './tasks';
