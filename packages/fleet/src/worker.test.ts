@@ -24,7 +24,7 @@ import {
   waitFor,
   waitForStatus,
 } from './test-helpers';
-import { runWorker, type WorkerHandle, withTierModel } from './worker';
+import { INBOX_POLL_MS, runWorker, type WorkerHandle, withTierModel } from './worker';
 
 let home: TempHome | undefined;
 let queue: TaskQueue | undefined;
@@ -131,6 +131,30 @@ describe('runWorker batching', () => {
     await worker!.stop(50);
     worker = undefined;
     expect(queue.get(task.id)).toMatchObject({ status: 'PENDING', claimedBy: null });
+  });
+});
+
+describe('runWorker messages', () => {
+  it('stops claiming on a pause broadcast, keeps reading its inbox, and resumes on resume', async () => {
+    const queue = start();
+    const first = queue.enqueue({ skill: 'pause', payload: { ms: 1 } });
+    await waitForStatus(queue, first.id, 'DONE', 10_000);
+    queue.broadcast({ from: 'operator', body: { type: 'pause' } });
+    // Within one inbox interval the worker has read it; a task queued after that must wait.
+    await sleep(INBOX_POLL_MS * 2);
+    const held = queue.enqueue({ skill: 'pause', payload: { ms: 1 } });
+    await sleep(INBOX_POLL_MS * 2);
+    expect(queue.get(held.id)).toMatchObject({ status: 'PENDING', attempts: 0 });
+    // A direct message is read (and marked) even while paused; resume comes the same way.
+    queue.sendMessage({ to: 'w', from: 'operator', body: { text: 'hello' } });
+    queue.sendMessage({ to: 'w', from: 'operator', body: { type: 'resume' } });
+    await waitForStatus(queue, held.id, 'DONE', 10_000);
+    expect(queue.inbox('w')).toEqual([]);
+    expect(queue.inbox('w', { all: true }).map((message) => message.body)).toEqual([
+      { type: 'pause' },
+      { text: 'hello' },
+      { type: 'resume' },
+    ]);
   });
 });
 

@@ -88,6 +88,11 @@ const FAST_TASK_MS = 5;
 const MAX_BATCH = 32;
 /** Finished results are stored at least this often while a batch runs. */
 const SETTLE_AFTER_MS = 100;
+/**
+ * How often a worker reads its inbox (direct messages and broadcasts), at most. Between reads the loop pays
+ * one clock read, so a broadcast `{"type": "pause"}` stops claims within this interval plus one task.
+ */
+export const INBOX_POLL_MS = 500;
 
 const NO_RETRY_CODES = new Set(['SKILL_NETWORK_DISABLED', 'SKILL_NOT_FOUND', 'SKILL_RESULT_NOT_JSON']);
 
@@ -284,6 +289,42 @@ export function runWorker(options: RunWorkerOptions): WorkerHandle {
   }, heartbeatMs);
   beat.unref();
 
+  // Messages (issue 4): `{"type": "pause"}` / `{"type": "resume"}`, broadcast by `biged broadcast PAUSE`
+  // or sent to this agent, stop and restart claiming; any other message is logged for the operator.
+  let paused = false;
+  let inboxReadAt = Number.NEGATIVE_INFINITY;
+  const readInbox = () => {
+    const now = Date.now();
+    if (now - inboxReadAt < INBOX_POLL_MS) return;
+    inboxReadAt = now;
+    let messages: ReturnType<TaskQueue['inbox']>;
+    try {
+      messages = queue.inbox(agent.name, { markRead: true, limit: 100 });
+    } catch (error) {
+      log.warn('inbox read failed', { error: toError(error).message });
+      return;
+    }
+    for (const message of messages) {
+      const type = message.body.type;
+      if (type === 'pause' || type === 'resume') {
+        const pause = type === 'pause';
+        if (pause !== paused)
+          log.warn(pause ? 'paused by message' : 'resumed by message', {
+            from: message.from,
+            messageId: message.id,
+          });
+        paused = pause;
+      } else {
+        log.info('message', {
+          from: message.from,
+          channel: message.channel,
+          messageId: message.id,
+          body: message.body,
+        });
+      }
+    }
+  };
+
   const loop = async () => {
     queue.agentHeartbeat(agent.name, { status: 'IDLE', currentTaskId: null });
     let pollMs = idle.min;
@@ -308,6 +349,26 @@ export function runWorker(options: RunWorkerOptions): WorkerHandle {
       return result.next;
     };
     while (!stopping) {
+      readInbox();
+      if (paused) {
+        // Hand back what was claimed but not started, store what finished, then wait for `resume`.
+        if (held.length > 0 || completed.length > 0 || failed.length > 0) {
+          settle(
+            false,
+            held.map((waiting) => waiting.id),
+          );
+          held = [];
+        }
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, INBOX_POLL_MS);
+          wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+        wake = null;
+        continue;
+      }
       if (held.length === 0) {
         held =
           completed.length > 0 || failed.length > 0
