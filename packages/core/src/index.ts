@@ -13,12 +13,29 @@ export {
   workersSectionSchema,
 } from './config/fleet-config-schema';
 export type { LoadConfigOptions, LoadedConfig } from './config/load-config';
-export { loadConfig, parseFleetConfig } from './config/load-config';
+export { loadConfig, MAX_CONFIG_BYTES, parseFleetConfig } from './config/load-config';
 export type { QueueOptionsFromConfig } from './config/queue-options';
 export { queueOptionsFromConfig } from './config/queue-options';
 export type {
+  JsonSecretFinding,
+  RedactedText,
+  RedactJsonOptions,
+  ScanSecretsOptions,
+  SecretFinding,
+} from './dlp/scan-secrets';
+export {
+  DLP_MAX_SCAN_CHARS,
+  REDACTED_PREFIX,
+  redactJson,
+  redactSecrets,
+  scanForSecrets,
+  shannonEntropy,
+} from './dlp/scan-secrets';
+export type {
   BigedErrorOptions,
   ConfigIssue,
+  DlpErrorCode,
+  FsGuardAccess,
   ModelCallErrorOptions,
   RetryErrorOptions,
   RetryErrorReason,
@@ -27,12 +44,27 @@ export type {
 export {
   BigedError,
   ConfigError,
+  DlpError,
+  FsGuardError,
   ModelCallError,
   PayloadError,
   RetryError,
   RouterOfflineError,
   toError,
 } from './errors';
+export type {
+  CreateFileSystemGuardOptions,
+  FileSystemGuard,
+  FsCheckOptions,
+  FsCheckResult,
+  FsZone,
+  FsZoneAccess,
+} from './fs-guard/create-file-system-guard';
+export {
+  createFileSystemGuard,
+  FS_GUARD_MAX_NAME_BYTES,
+  FS_GUARD_MAX_PATH_BYTES,
+} from './fs-guard/create-file-system-guard';
 export type { FleetPaths, ResolveHomeOptions } from './home/fleet-home';
 
 export { fleetPaths, resolveHome } from './home/fleet-home';

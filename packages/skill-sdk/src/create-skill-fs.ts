@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import type { Dirent } from 'node:fs';
+import { constants, type Dirent } from 'node:fs';
 import {
-  appendFile,
+  type FileHandle,
   lstat,
   mkdir,
+  open,
   readdir,
-  readFile,
   readlink,
   realpath,
   rename,
@@ -14,6 +14,7 @@ import {
   writeFile,
 } from 'node:fs/promises';
 import path from 'node:path';
+import { type FileSystemGuard, FsGuardError } from '@biged/core';
 import { type SkillFsAccess, SkillFsError } from './errors/skill-fs-error';
 import type { SkillFs, SkillWalkEntry, SkillWalkIgnoreEntry, SkillWalkOptions } from './skill-v1';
 
@@ -28,7 +29,17 @@ export interface CreateSkillFsOptions {
   writeRoots?: readonly string[];
   /** Directory relative paths resolve against. Default `process.cwd()`. */
   cwd?: string;
+  /**
+   * The fleet's FileSystemGuard (`createFileSystemGuard` from @biged/core, built for the skill). When
+   * given, it decides every path instead of `readRoots`/`writeRoots` (which are then ignored), refusals
+   * throw `FsGuardError` (`FS_ZONE_DENIED`), and `readRoots`/`writeRoots` report the zones. Default: none
+   * (the roots decide, refusals throw `SkillFsError`).
+   */
+  guard?: FileSystemGuard;
 }
+
+const O_NOFOLLOW = constants.O_NOFOLLOW ?? 0;
+const O_NONBLOCK = constants.O_NONBLOCK ?? 0;
 
 const isNotFound = (error: unknown) =>
   error != null && typeof error === 'object' && (error as { code?: unknown }).code === 'ENOENT';
@@ -79,17 +90,25 @@ const toPosix = (relative: string) => relative.split(path.sep).join('/');
  * inside one of the roots, else the call throws `SkillFsError` (`FS_ACCESS_DENIED`) naming the path and
  * the allowed roots. Writes are atomic (temp file + rename).
  *
+ * With `guard`, the fleet's FileSystemGuard (zones, overrides, enforce) decides instead of the roots.
+ *
  * The guard stops mistakes and payload-directed paths, not hostile code: a skill runs in-process and could
- * import `node:fs` itself. Checks happen before each operation, so a symlink swapped in between is not
- * caught.
+ * import `node:fs` itself. Reads and appends open the file and then confirm the descriptor is the checked
+ * file (symlink swapped in between: refused; on Linux also a swapped parent directory). Atomic writes,
+ * `mkdir`, `stat` and `readdir` are checked before the operation only.
  */
 export function createSkillFs({
   readRoots = [],
   writeRoots = [],
   cwd = process.cwd(),
+  guard,
 }: CreateSkillFsOptions = {}): SkillFs {
-  const absoluteWrite = [...new Set(writeRoots.map((root) => path.resolve(cwd, root)))];
-  const absoluteRead = [...new Set([...readRoots.map((root) => path.resolve(cwd, root)), ...absoluteWrite])];
+  const absoluteWrite = guard
+    ? guard.zones.filter((zone) => zone.access !== 'read').map((zone) => zone.path)
+    : [...new Set(writeRoots.map((root) => path.resolve(cwd, root)))];
+  const absoluteRead = guard
+    ? guard.zones.map((zone) => zone.path)
+    : [...new Set([...readRoots.map((root) => path.resolve(cwd, root)), ...absoluteWrite])];
   // Roots are resolved once, lazily (a root such as the knowledge dir may not exist yet).
   const realRoots = new Map<string, Promise<string>>();
   const realRoot = (root: string) => {
@@ -102,6 +121,11 @@ export function createSkillFs({
   };
 
   const check = async (given: string, access: SkillFsAccess): Promise<string> => {
+    if (guard) {
+      const resolved = await guard.assert(given, access, { cwd });
+      // Under enforce = false a path the guard could not resolve (empty, NUL) is passed on as written.
+      return resolved === '' ? path.resolve(cwd, given) : resolved;
+    }
     const roots = access === 'write' ? absoluteWrite : absoluteRead;
     const resolved = await resolveReal(path.resolve(cwd, given));
     for (const root of roots) {
@@ -110,11 +134,77 @@ export function createSkillFs({
     throw new SkillFsError({ path: given, resolvedPath: resolved, access, allowedRoots: [...roots] });
   };
 
+  const refuseOpened = (given: string, resolved: string, access: SkillFsAccess, reason: string): Error =>
+    guard
+      ? new FsGuardError({
+          path: given,
+          resolvedPath: resolved,
+          access,
+          zones: guard.zones.map((zone) => `${zone.name}=${zone.path} (${zone.access})`),
+          reason,
+          skill: guard.skill,
+        })
+      : new SkillFsError({
+          path: given,
+          resolvedPath: resolved,
+          access,
+          allowedRoots: access === 'write' ? [...absoluteWrite] : [...absoluteRead],
+        });
+
+  /**
+   * Opens the checked path, then confirms the descriptor is the checked file: `O_NOFOLLOW` refuses a
+   * symlink swapped in for the file itself, `fstat` refuses anything but a regular file (a FIFO cannot
+   * block: `O_NONBLOCK`), and on Linux `/proc/self/fd/<fd>` must name the checked path (catches a parent
+   * directory swapped for a symlink between the check and the open).
+   */
+  const openChecked = async (
+    given: string,
+    resolved: string,
+    access: SkillFsAccess,
+    flags: number,
+  ): Promise<FileHandle> => {
+    let handle: FileHandle;
+    try {
+      handle = await open(resolved, flags | O_NOFOLLOW | O_NONBLOCK, 0o666);
+    } catch (error) {
+      if ((error as { code?: string }).code === 'ELOOP') {
+        throw refuseOpened(given, resolved, access, 'the file became a symlink after the check');
+      }
+      throw error;
+    }
+    try {
+      const stats = await handle.stat();
+      if (stats.isDirectory()) {
+        // What readFile on a directory has always answered.
+        throw Object.assign(new Error(`EISDIR: illegal operation on a directory, read '${resolved}'`), {
+          code: 'EISDIR',
+          path: resolved,
+        });
+      }
+      if (!stats.isFile()) throw refuseOpened(given, resolved, access, 'not a regular file');
+      if (process.platform === 'linux') {
+        const opened = await readlink(`/proc/self/fd/${handle.fd}`).catch(() => undefined);
+        if (opened !== undefined && opened !== resolved) {
+          throw refuseOpened(given, resolved, access, `opened ${opened}, not the checked path`);
+        }
+      }
+      return handle;
+    } catch (error) {
+      await handle.close();
+      throw error;
+    }
+  };
+
   async function guardedReadFile(file: string): Promise<Buffer>;
   async function guardedReadFile(file: string, encoding: BufferEncoding): Promise<string>;
   async function guardedReadFile(file: string, encoding?: BufferEncoding): Promise<Buffer | string> {
     const resolved = await check(file, 'read');
-    return encoding ? readFile(resolved, encoding) : readFile(resolved);
+    const handle = await openChecked(file, resolved, 'read', constants.O_RDONLY);
+    try {
+      return encoding ? await handle.readFile(encoding) : await handle.readFile();
+    } finally {
+      await handle.close();
+    }
   }
 
   async function guardedReaddir(dir: string): Promise<string[]>;
@@ -204,7 +294,17 @@ export function createSkillFs({
     async appendFile(file, data) {
       const resolved = await check(file, 'write');
       await mkdir(path.dirname(resolved), { recursive: true });
-      await appendFile(resolved, data);
+      const handle = await openChecked(
+        file,
+        resolved,
+        'write',
+        constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT,
+      );
+      try {
+        await handle.appendFile(data);
+      } finally {
+        await handle.close();
+      }
     },
     async stat(target) {
       return stat(await check(target, 'read'));

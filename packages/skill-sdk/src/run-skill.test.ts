@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { PayloadError, parseFleetConfig } from '@biged/core';
+import { createFileSystemGuard, FsGuardError, PayloadError, parseFleetConfig } from '@biged/core';
 import { createTempHome } from '@biged/core/test';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
@@ -228,6 +228,61 @@ describe('runSkill', () => {
       });
     } finally {
       other.cleanup();
+    }
+  });
+
+  it("applies the fleet FileSystemGuard with the skill's override when fsGuard is given", async () => {
+    const home = createTempHome();
+    const docs = createTempHome();
+    try {
+      const reader = defineSkill({
+        name: 'reader',
+        description: 'Reads a file.',
+        payload: z.object({ file: z.string() }),
+        run: (payload, ctx) => ctx.fs.readFile(payload.file, 'utf8'),
+      });
+      const writer = defineSkill({
+        name: 'writer',
+        description: 'Writes a file.',
+        payload: z.object({ file: z.string() }),
+        run: async (payload, ctx) => {
+          await ctx.fs.writeFile(payload.file, 'new');
+          return 'ok';
+        },
+      });
+      const file = `${docs.home}/data.txt`;
+      await import('node:fs/promises').then(({ writeFile }) => writeFile(file, 'data'));
+      const config = parseFleetConfig({
+        filesystem: {
+          zones: { docs: { path: docs.home, access: 'read' } },
+          overrides: { writer: { zones: ['docs'], access: 'read_write' } },
+          enterprise: { enforce: true },
+        },
+      }).config;
+      const fsGuard = createFileSystemGuard({ config, home: home.home });
+      await expect(runSkill(reader, { file }, { home: home.home, fsGuard })).resolves.toMatchObject({
+        result: 'data',
+      });
+      await expect(
+        runSkill(writer, { file: `${docs.home}/x.txt` }, { home: home.home, fsGuard }),
+      ).resolves.toMatchObject({
+        result: 'ok',
+      });
+      const outside = createTempHome();
+      try {
+        await expect(
+          runSkill(
+            reader,
+            { file: `${outside.home}/fleet.toml` },
+            { home: home.home, fsGuard, readRoots: [outside.home] },
+          ),
+        ).rejects.toSatisfy(FsGuardError.isInstance);
+      } finally {
+        outside.cleanup();
+      }
+    } finally {
+      home.cleanup();
+      docs.cleanup();
     }
   });
 });

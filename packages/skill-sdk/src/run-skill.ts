@@ -4,6 +4,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import {
   createSilentLogger,
+  type FileSystemGuard,
   type FleetConfig,
   type FleetPaths,
   fleetPaths,
@@ -50,6 +51,12 @@ export interface RunSkillOptions {
   readRoots?: readonly string[];
   /** The file-system guard. Default: `createSkillFs({ readRoots: [home, ...readRoots], writeRoots: [home] })`. */
   fs?: SkillFs;
+  /**
+   * The fleet's FileSystemGuard (`createFileSystemGuard` from @biged/core). When given (and `fs` is not),
+   * `ctx.fs` is `createSkillFs({ guard: fsGuard.forSkill(skill.name) })`: the `[filesystem]` zones and
+   * the skill's override decide, and `readRoots` is ignored. Default: none (the roots decide).
+   */
+  fsGuard?: FileSystemGuard;
   /**
    * The queue `ctx.queue.spawn` goes to. Default: an in-memory queue that returns ids 1, 2, 3, ...
    * Spawned tasks are reported in the result whichever queue is used.
@@ -150,7 +157,10 @@ export async function runSkill<Schema extends SkillPayloadSchema, Result>(
     // Built on first use: resolving the roots touches the disk, and most skills never use ctx.fs.
     get fs() {
       fs ??=
-        options.fs ?? createSkillFs({ readRoots: [home, ...(options.readRoots ?? [])], writeRoots: [home] });
+        options.fs ??
+        (options.fsGuard
+          ? createSkillFs({ guard: options.fsGuard.forSkill(skill.name) })
+          : createSkillFs({ readRoots: [home, ...(options.readRoots ?? [])], writeRoots: [home] }));
       return fs;
     },
     queue: {

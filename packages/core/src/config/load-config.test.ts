@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigError } from '../errors/config-error';
 import { createTempHome, type TempHome } from '../test/temp-home';
-import { loadConfig } from './load-config';
+import { loadConfig, parseFleetConfig } from './load-config';
 
 let home: TempHome | undefined;
 afterEach(() => home?.cleanup());
@@ -120,5 +120,17 @@ crm = false
   it('rejects a wrong value inside a catch-all section', () => {
     const error = catchConfigError(() => load('[affinity]\nresearcher = "web_search"\n'));
     expect(error.issues[0]!.key).toBe('affinity.researcher');
+  });
+});
+
+describe('unknown keys named like Object.prototype members', () => {
+  it('reports valueOf / constructor / toString as unknown keys instead of crashing', () => {
+    const raw = JSON.parse(
+      '{"valueOf": 0, "constructor": {"x": 1}, "fleet": {"toString": true}, "__proto__": 1}',
+    );
+    const { warnings } = parseFleetConfig(raw);
+    expect(warnings.join('\n')).toContain('"valueOf"');
+    expect(warnings.join('\n')).toContain('"constructor"');
+    expect(warnings.join('\n')).toContain('"fleet.toString"');
   });
 });

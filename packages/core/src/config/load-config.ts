@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { parse as parseToml, TomlError } from 'smol-toml';
 import { ConfigError, type ConfigIssue } from '../errors/config-error';
 import { type FleetConfig, fleetConfigSchema } from './fleet-config-schema';
@@ -22,9 +22,17 @@ export interface LoadConfigOptions {
   allowMissing?: boolean;
 }
 
+/** Largest fleet.toml read: 1 MiB (a real one is a few KiB). */
+export const MAX_CONFIG_BYTES = 1024 * 1024;
+
 const describe = (value: unknown): string => {
   if (value === undefined) return 'nothing';
-  const text = JSON.stringify(value);
+  let text: string;
+  try {
+    text = JSON.stringify(value) ?? String(typeof value);
+  } catch {
+    text = typeof value === 'bigint' ? `${value}n` : Object.prototype.toString.call(value);
+  }
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 };
 
@@ -52,7 +60,10 @@ export function parseFleetConfig(raw: unknown, file = 'fleet.toml'): Omit<Loaded
   return { config: result.data, warnings };
 }
 
-/** Reads, parses and validates fleet.toml. Errors name the file, the key and what was expected. */
+/**
+ * Reads, parses and validates fleet.toml. Errors name the file, the key and what was expected. A file over
+ * `MAX_CONFIG_BYTES` (1 MiB) is refused with `CONFIG_TOO_LARGE` before it is read.
+ */
 export function loadConfig({ file, allowMissing = true }: LoadConfigOptions): LoadedConfig {
   if (!existsSync(file)) {
     if (!allowMissing) {
@@ -63,6 +74,14 @@ export function loadConfig({ file, allowMissing = true }: LoadConfigOptions): Lo
       });
     }
     return { ...parseFleetConfig({}, file), file: undefined };
+  }
+  const size = statSync(file).size;
+  if (size > MAX_CONFIG_BYTES) {
+    throw new ConfigError({
+      code: 'CONFIG_TOO_LARGE',
+      file,
+      message: `${file} is ${size} bytes; the limit is ${MAX_CONFIG_BYTES} bytes`,
+    });
   }
   let raw: unknown;
   try {

@@ -35,7 +35,8 @@ export function findUnknownKeys(schema: z.ZodType, value: unknown, prefix = ''):
   if (def.type !== 'object' || !def.shape) return unknown;
   for (const [key, child] of Object.entries(value)) {
     const path = prefix ? `${prefix}.${key}` : key;
-    const known = def.shape[key];
+    // Own keys only: `valueOf`, `constructor` or `__proto__` in fleet.toml must not reach Object.prototype.
+    const known = Object.hasOwn(def.shape, key) ? def.shape[key] : undefined;
     if (known) unknown.push(...findUnknownKeys(known, child, path));
     else if (def.catchall && defOf(def.catchall).type !== 'unknown') continue;
     else unknown.push(path);

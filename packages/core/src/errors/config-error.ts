@@ -16,7 +16,7 @@ export interface ConfigIssue {
 
 /**
  * fleet.toml (or another config file) could not be read, parsed or validated.
- * Codes: `CONFIG_NOT_FOUND`, `CONFIG_PARSE_FAILED`, `CONFIG_INVALID`.
+ * Codes: `CONFIG_NOT_FOUND`, `CONFIG_TOO_LARGE` (over 1 MiB), `CONFIG_PARSE_FAILED`, `CONFIG_INVALID`.
  */
 export class ConfigError extends BigedError {
   // biome-ignore lint/correctness/noUnusedPrivateClassMembers: read through Symbol.for() by isInstance
@@ -27,7 +27,7 @@ export class ConfigError extends BigedError {
   readonly issues: ConfigIssue[];
 
   constructor(options: {
-    code: 'CONFIG_NOT_FOUND' | 'CONFIG_PARSE_FAILED' | 'CONFIG_INVALID';
+    code: 'CONFIG_NOT_FOUND' | 'CONFIG_TOO_LARGE' | 'CONFIG_PARSE_FAILED' | 'CONFIG_INVALID';
     file: string;
     issues?: ConfigIssue[];
     message?: string;

@@ -19,7 +19,24 @@ export function parsePayload(
   input: string | unknown,
   { maxBytes = DEFAULT_MAX_PAYLOAD_BYTES, skill }: ParsePayloadOptions = {},
 ): Record<string, unknown> {
-  const text = typeof input === 'string' ? input : JSON.stringify(input ?? {});
+  let text: string | undefined;
+  try {
+    text = typeof input === 'string' ? input : JSON.stringify(input ?? {});
+  } catch (error) {
+    throw new PayloadError({
+      code: 'PAYLOAD_INVALID_JSON',
+      skill,
+      message: `payload cannot be written as JSON: ${(error as Error).message}`,
+      cause: error,
+    });
+  }
+  if (text === undefined) {
+    throw new PayloadError({
+      code: 'PAYLOAD_NOT_OBJECT',
+      skill,
+      message: `payload must be a JSON object, got ${typeof input}`,
+    });
+  }
   const bytes = Buffer.byteLength(text, 'utf8');
   if (bytes > maxBytes) {
     throw new PayloadError({
