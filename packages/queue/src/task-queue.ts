@@ -1,5 +1,5 @@
 import type { Agent, AgentStatus, Task, TaskStatus } from '@biged/core';
-import type { QueueMessaging } from './messages';
+import type { QueueMessaging } from './message-types';
 
 /** Options of `createQueue`. */
 export interface CreateQueueOptions {
