@@ -5,48 +5,32 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { HwMonitorError } from './errors';
 import { type HwState, readHwState, writeHwState } from './hw-state';
+import { hwStateFixture } from './test/hw-state-fixture';
 
-const sampleState = (overrides: Partial<HwState> = {}): HwState => ({
-  version: 1,
-  status: 'ok',
-  tier: 'default',
-  model: 'qwen3:8b',
-  use_gpu: true,
-  gpu_heavy_allowed: true,
-  evict_gpu_models: false,
-  training: false,
-  eco_mode: false,
-  reasons: [],
-  pending_swap: null,
-  last_swap: null,
-  thermal: {
-    gpu_temp_c: 45,
-    cpu_temp_c: null,
-    vram_used_mb: 1024,
-    vram_total_mb: 10240,
-    power_w: 25.1,
-    gpu_util_percent: 3,
-    cpu_load_percent: 12,
-    ram_used_mb: 4096,
-    ram_total_mb: 32768,
-    gpu_throttle: [],
-  },
-  gpu: { available: true, reason: null },
-  gpus: [],
-  models_loaded: [],
-  conductor: { model: 'qwen3:4b', loaded: true, checked_at: null, error: null },
-  ollama: {
-    host: 'http://localhost:11434',
-    reachable: true,
-    error: null,
-    last_keepalive_at: null,
-    upkeep_error: null,
-  },
-  pid: process.pid,
-  poll_interval_secs: 5,
-  updated_at: new Date(0).toISOString(),
-  ...overrides,
-});
+const sampleState = (overrides: Partial<HwState> = {}): HwState =>
+  hwStateFixture({
+    thermal: {
+      gpu_temp_c: 45,
+      cpu_temp_c: null,
+      vram_used_mb: 1024,
+      vram_total_mb: 10240,
+      power_w: 25.1,
+      gpu_util_percent: 3,
+      cpu_load_percent: 12,
+      ram_used_mb: 4096,
+      ram_total_mb: 32768,
+      gpu_throttle: [],
+    },
+    ollama: {
+      host: 'http://localhost:11434',
+      reachable: true,
+      error: null,
+      last_keepalive_at: null,
+      upkeep_error: null,
+    },
+    updated_at: new Date(0).toISOString(),
+    ...overrides,
+  });
 
 describe('hw_state.json', () => {
   let dir: string;

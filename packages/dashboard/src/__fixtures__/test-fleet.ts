@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { type FleetConfig, type FleetConfigInput, type FleetPaths, fleetPaths, parseFleetConfig } from '@biged/core';
 import type { HwState } from '@biged/hw-monitor';
+import { hwStateFixture as sharedHwStateFixture } from '@biged/hw-monitor/test';
 import { createQueue, createUsageLedger, type TaskQueue, type UsageLedger } from '@biged/queue';
 import { createDashboard, type Dashboard, type DashboardStreamOptions } from '../create-dashboard';
 import type { FleetControl } from '../fleet-control';
@@ -66,21 +67,13 @@ export function createTestFleet(
   };
 }
 
-/** A complete hw_state.json as the monitor writes it. */
+/** A complete hw_state.json: the shared fixture, warm at the mid tier. */
 export function hwStateFixture(overrides: Partial<HwState> = {}): HwState {
-  return {
-    version: 1,
+  return sharedHwStateFixture({
     status: 'warm',
     tier: 'mid',
     model: 'qwen3:4b',
-    use_gpu: true,
-    gpu_heavy_allowed: true,
-    evict_gpu_models: false,
-    training: false,
-    eco_mode: false,
     reasons: ['gpu 78C over 75C sustained'],
-    pending_swap: null,
-    last_swap: null,
     thermal: {
       gpu_temp_c: 78,
       cpu_temp_c: 60,
@@ -93,20 +86,8 @@ export function hwStateFixture(overrides: Partial<HwState> = {}): HwState {
       ram_total_mb: 32000,
       gpu_throttle: [],
     },
-    gpu: { available: true, reason: null },
-    gpus: [],
-    models_loaded: [],
-    conductor: { model: 'qwen3:4b', loaded: true, checked_at: null, error: null },
-    ollama: {
-      host: 'http://127.0.0.1:11434',
-      reachable: true,
-      error: null,
-      last_keepalive_at: null,
-      upkeep_error: null,
-    },
     pid: 1234,
-    poll_interval_secs: 5,
     updated_at: '2026-11-30T11:59:58.000Z',
     ...overrides,
-  } as HwState;
+  });
 }

@@ -10,3 +10,4 @@ export type {
 export { startFakeOllama } from './fake-ollama';
 export type { FakeGpuRow } from './format-nvidia-smi-csv';
 export { formatNvidiaSmiCsv } from './format-nvidia-smi-csv';
+export { hwStateFixture } from './hw-state-fixture';
