@@ -49,6 +49,18 @@ const pause = defineSkill({
   },
 });
 
+// A GitHub token shape (ghp_ + 36 characters) the DLP scanner must catch; not a real token.
+const FAKE_TOKEN = `ghp_${'a1B2c3D4e5'.repeat(3)}F6g7H8`;
+const leaky = defineSkill({
+  name: 'leaky',
+  description: 'Returns (or fails with) a secret.',
+  payload: z.object({ fail: z.boolean() }),
+  run: ({ fail }) => {
+    if (fail) throw new Error(`push refused for ${FAKE_TOKEN}`);
+    return { note: `use ${FAKE_TOKEN} to push`, count: 1 };
+  },
+});
+
 /** Asks the fleet's default model and returns the answer. */
 const ask = defineSkill({
   name: 'ask',
@@ -84,7 +96,7 @@ const start = (
     config,
     paths: fleetPaths(home.home),
     queue,
-    skills: createSkillRegistry([pause, ask]),
+    skills: createSkillRegistry([pause, ask, leaky]),
     log: createSilentLogger(),
     idlePollMs: { min: 1, max: 10 },
     ...(onTaskFinished ? { onTaskFinished } : {}),
@@ -131,6 +143,31 @@ describe('runWorker batching', () => {
     await worker!.stop(50);
     worker = undefined;
     expect(queue.get(task.id)).toMatchObject({ status: 'PENDING', claimedBy: null });
+  });
+});
+
+describe('runWorker DLP', () => {
+  it('redacts secrets from results and errors before storing them, and raises a dlp_alert', async () => {
+    const queue = start();
+    const ok = queue.enqueue({ skill: 'leaky', payload: { fail: false } });
+    const bad = queue.enqueue({ skill: 'leaky', payload: { fail: true }, maxAttempts: 1 });
+    const done = await waitForStatus(queue, ok.id, 'DONE', 10_000);
+    expect(done.result).toEqual({ note: 'use [REDACTED:github_token] to push', count: 1 });
+    const failed = await waitForStatus(queue, bad.id, 'FAILED', 10_000);
+    expect(failed.error).toContain('push refused for [REDACTED:github_token]');
+    expect(JSON.stringify(queue.list())).not.toContain(FAKE_TOKEN);
+    const alerts = queue.listAlerts({ activeOnly: true });
+    expect(alerts.map((alert) => [alert.type, alert.severity, alert.source])).toEqual([
+      ['dlp_alert', 'warning', 'w'],
+      ['dlp_alert', 'warning', 'w'],
+    ]);
+    expect(alerts.map((alert) => alert.message).sort()).toEqual(
+      [
+        `task ${bad.id} (leaky): 1 secret(s) redacted from its error: github_token`,
+        `task ${ok.id} (leaky): 1 secret(s) redacted from its result: github_token`,
+      ].sort(),
+    );
+    expect(JSON.stringify(alerts)).not.toContain(FAKE_TOKEN);
   });
 });
 

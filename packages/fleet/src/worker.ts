@@ -10,6 +10,8 @@ import {
   ModelCallError,
   PayloadError,
   payloadPaths,
+  redactJson,
+  redactSecrets,
   type Task,
   toError,
 } from '@biged/core';
@@ -94,7 +96,15 @@ const SETTLE_AFTER_MS = 100;
  */
 export const INBOX_POLL_MS = 500;
 
-const NO_RETRY_CODES = new Set(['SKILL_NETWORK_DISABLED', 'SKILL_NOT_FOUND', 'SKILL_RESULT_NOT_JSON']);
+const NO_RETRY_CODES = new Set([
+  'SKILL_NETWORK_DISABLED',
+  'SKILL_NOT_ALLOWED_AIR_GAP',
+  'SKILL_NOT_FOUND',
+  'SKILL_RESULT_NOT_JSON',
+  // A result too large or too deep to scan for secrets is not stored unscanned; running again will not help.
+  'DLP_INPUT_TOO_LARGE',
+  'DLP_INPUT_TOO_DEEP',
+]);
 
 /**
  * True when the error (or what it wraps: a retry's attempts, a fallback's causes) is a call to the `local`
@@ -217,6 +227,40 @@ export function runWorker(options: RunWorkerOptions): WorkerHandle {
   };
   let wake: (() => void) | null = null;
 
+  /**
+   * DLP (issue 9): a secret in a result or an error is redacted before it is stored, and raises a
+   * `dlp_alert` naming the kinds found (never the secret).
+   */
+  const reportRedaction = (task: Task, what: 'result' | 'error', kinds: string[]) => {
+    const unique = [...new Set(kinds)].join(', ');
+    log.warn('secrets redacted before storing', { taskId: task.id, skill: task.skill, what, kinds: unique });
+    try {
+      queue.raiseAlert({
+        type: 'dlp_alert',
+        severity: 'warning',
+        message: `task ${task.id} (${task.skill}): ${kinds.length} secret(s) redacted from its ${what}: ${unique}`,
+        source: agent.name,
+      });
+    } catch (error) {
+      log.warn('could not raise dlp_alert', { error: toError(error).message });
+    }
+  };
+  /** The error text as it may be stored. */
+  const storableError = (task: Task, text: string): string => {
+    try {
+      const { text: clean, findings } = redactSecrets(text);
+      if (findings.length > 0)
+        reportRedaction(
+          task,
+          'error',
+          findings.map((finding) => finding.kind),
+        );
+      return clean;
+    } catch {
+      return '(error text withheld: too large to scan for secrets)';
+    }
+  };
+
   const runOne = async (task: Task): Promise<Outcome> => {
     // Cancellation goes through runSkill's own controller (onStart), so no AbortController per task here.
     const running: RunningTask = { task, cancel: null, cancelled: null };
@@ -247,8 +291,15 @@ export function runWorker(options: RunWorkerOptions): WorkerHandle {
           spawn: async (child) => queue.enqueue({ ...child, parentId: task.id }).id,
         },
       });
+      const scanned = redactJson(result ?? null);
+      if (scanned.findings.length > 0)
+        reportRedaction(
+          task,
+          'result',
+          scanned.findings.map((finding) => finding.kind),
+        );
       taskLog.info('task done', { durationMs: Math.round(durationMs * 10) / 10 });
-      return { kind: 'done', result: result ?? null };
+      return { kind: 'done', result: scanned.value };
     } catch (error) {
       if (running.cancelled && queue.get(task.id)?.status === 'CANCELLED') {
         taskLog.info('task cancelled');
@@ -262,8 +313,9 @@ export function runWorker(options: RunWorkerOptions): WorkerHandle {
         !(BigedError.isInstance(failure) && NO_RETRY_CODES.has(failure.code));
       const code = BigedError.isInstance(failure) ? `${failure.code}: ` : '';
       const advice = localModelsHint && isLocalConnectionFailure(failure) ? ` (${localModelsHint})` : '';
-      taskLog.error('task failed', { error: failure.message, retry });
-      return { kind: 'failed', error: `${code}${failure.message}${advice}`, retry };
+      const stored = storableError(task, `${code}${failure.message}${advice}`);
+      taskLog.error('task failed', { error: stored, retry });
+      return { kind: 'failed', error: stored, retry };
     } finally {
       current = null;
     }
