@@ -52,6 +52,8 @@ export {
   RouterOfflineError,
   toError,
 } from './errors';
+export type { WriteFileAtomicOptions } from './fs/write-file-atomic';
+export { writeFileAtomic, writeFileAtomicSync } from './fs/write-file-atomic';
 export type {
   CreateFileSystemGuardOptions,
   FileSystemGuard,

@@ -1,5 +1,4 @@
-import { renameSync, writeFileSync } from 'node:fs';
-import { type Agent, TASK_STATUSES, type TaskStatus } from '@biged/core';
+import { type Agent, TASK_STATUSES, type TaskStatus, writeFileAtomicSync } from '@biged/core';
 
 /** What STATUS.md shows. */
 export interface FleetSnapshot {
@@ -64,7 +63,5 @@ export function renderStatusMarkdown(snapshot: FleetSnapshot): string {
 
 /** Writes STATUS.md atomically. */
 export function writeStatusMarkdown(file: string, snapshot: FleetSnapshot): void {
-  const temp = `${file}.${process.pid}.tmp`;
-  writeFileSync(temp, renderStatusMarkdown(snapshot));
-  renameSync(temp, file);
+  writeFileAtomicSync(file, renderStatusMarkdown(snapshot), { mkdir: false });
 }

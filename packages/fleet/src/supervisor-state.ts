@@ -1,6 +1,5 @@
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
-import { fleetPaths } from '@biged/core';
+import { readFileSync, rmSync } from 'node:fs';
+import { fleetPaths, writeFileAtomicSync } from '@biged/core';
 
 /** What `run/supervisor.json` in the fleet home holds while a supervisor runs. */
 export interface SupervisorState {
@@ -30,11 +29,7 @@ export function supervisorStatePath(home: string): string {
 
 /** Writes the state file atomically (temp file + rename), so readers never see half a file. */
 export function writeSupervisorState(home: string, state: SupervisorState): void {
-  const file = supervisorStatePath(home);
-  mkdirSync(path.dirname(file), { recursive: true });
-  const temp = `${file}.${process.pid}.tmp`;
-  writeFileSync(temp, JSON.stringify(state, null, 2));
-  renameSync(temp, file);
+  writeFileAtomicSync(supervisorStatePath(home), JSON.stringify(state, null, 2));
 }
 
 /** Removes the state file. */

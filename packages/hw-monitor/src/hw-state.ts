@@ -1,6 +1,5 @@
-import { mkdirSync, readFileSync } from 'node:fs';
-import { rename, rm, writeFile } from 'node:fs/promises';
-import path from 'node:path';
+import { readFileSync } from 'node:fs';
+import { writeFileAtomic } from '@biged/core';
 import { HwMonitorError } from './errors';
 import type { SwapCause, ThermalStatus, TierName } from './thermal-policy';
 
@@ -96,8 +95,6 @@ export interface HwState {
   updated_at: string;
 }
 
-let sequence = 0;
-
 /**
  * Writes hw_state.json atomically: the JSON goes to a temp file beside it, which is then renamed over
  * the target, so a concurrent reader sees the old file or the new one, never half of one. Creates the
@@ -105,14 +102,9 @@ let sequence = 0;
  * file is removed then.
  */
 export async function writeHwState(file: string, state: HwState): Promise<void> {
-  sequence += 1;
-  const temp = `${file}.${process.pid}.${sequence}.tmp`;
   try {
-    mkdirSync(path.dirname(file), { recursive: true });
-    await writeFile(temp, `${JSON.stringify(state, null, 2)}\n`);
-    await rename(temp, file);
+    await writeFileAtomic(file, `${JSON.stringify(state, null, 2)}\n`);
   } catch (error) {
-    await rm(temp, { force: true }).catch(() => {});
     throw new HwMonitorError({
       code: 'HW_STATE_WRITE_FAILED',
       message: `could not write ${file}: ${(error as Error).message}`,

@@ -1,6 +1,5 @@
-import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import path from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { writeFileAtomic } from '@biged/core';
 import { MODULE_NAME_PATTERN } from '@biged/module-sdk';
 import { HubError } from './errors/hub-error';
 import { assertModuleName, hubPaths } from './hub-paths';
@@ -59,13 +58,9 @@ export async function writeEnabledFlag(
   if (enabled === undefined) delete state[name];
   else state[name] = enabled;
   const sorted = Object.fromEntries(Object.entries(state).sort(([a], [b]) => a.localeCompare(b)));
-  await mkdir(path.dirname(file), { recursive: true });
-  const temp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
   try {
-    await writeFile(temp, `${JSON.stringify(sorted, null, 2)}\n`, { mode: 0o644 });
-    await rename(temp, file);
+    await writeFileAtomic(file, `${JSON.stringify(sorted, null, 2)}\n`, { mode: 0o644 });
   } catch (error) {
-    await rm(temp, { force: true });
     throw new HubError({ code: 'HUB_INSTALL_FAILED', message: `cannot write ${file}`, cause: error });
   }
   return sorted;

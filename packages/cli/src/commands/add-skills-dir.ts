@@ -1,5 +1,6 @@
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { writeFileAtomicSync } from '@biged/core';
 import { parse } from 'smol-toml';
 import { CliError } from '../errors';
 
@@ -115,8 +116,6 @@ export function addSkillsDir(options: { configFile: string; home: string; dir: s
   if (!after || after.length !== before.length + 1 || after.at(-1) !== entry) {
     throw fail(`could not add ${literal} to [skills] dirs in ${configFile} safely; it was not changed`);
   }
-  const temporary = `${configFile}.${process.pid}.tmp`;
-  writeFileSync(temporary, next);
-  renameSync(temporary, configFile);
+  writeFileAtomicSync(configFile, next, { mkdir: false });
   return { entry, added: true };
 }

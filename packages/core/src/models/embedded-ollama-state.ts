@@ -1,16 +1,7 @@
-import {
-  closeSync,
-  fsyncSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  writeSync,
-} from 'node:fs';
-import path from 'node:path';
+import { readFileSync, rmSync } from 'node:fs';
 import { z } from 'zod';
 import type { FleetConfig } from '../config/fleet-config-schema';
+import { writeFileAtomicSync } from '../fs/write-file-atomic';
 import type { FleetPaths } from '../home/fleet-home';
 
 // NOTE: docs/architecture.md ("Local models") describes this file and the host resolution order.
@@ -66,17 +57,14 @@ export function writeEmbeddedOllamaState(
   paths: Pick<FleetPaths, 'embeddedOllama'>,
   state: EmbeddedOllamaState,
 ): void {
-  const target = paths.embeddedOllama;
-  mkdirSync(path.dirname(target), { recursive: true });
-  const temp = `${target}.${process.pid}.tmp`;
-  const descriptor = openSync(temp, 'w', 0o600);
-  try {
-    writeSync(descriptor, `${JSON.stringify(embeddedOllamaStateSchema.parse(state), null, 2)}\n`);
-    fsyncSync(descriptor);
-  } finally {
-    closeSync(descriptor);
-  }
-  renameSync(temp, target);
+  writeFileAtomicSync(
+    paths.embeddedOllama,
+    `${JSON.stringify(embeddedOllamaStateSchema.parse(state), null, 2)}\n`,
+    {
+      mode: 0o600,
+      fsync: true,
+    },
+  );
 }
 
 /** Removes the state file (no error when it is gone). */
