@@ -56,12 +56,20 @@ describe('opening', () => {
       MIGRATIONS_TABLE,
       'agents',
       'alerts',
+      'audit_log',
+      'hitl_requests',
       'locks',
       'message_reads',
       'messages',
+      'schedule_fires',
+      'schedules',
+      'sessions',
+      'snapshots',
       'task_dependencies',
       'tasks',
       'usage',
+      'workflow_runs',
+      'workflow_steps',
     ]);
     first.enqueue({ skill: 'summarize', payload: { keep: true } });
     first.close();
