@@ -10,6 +10,7 @@ export {
   providerLimitsSchema,
   queueSectionSchema,
   routerSectionSchema,
+  scheduleEntrySchema,
   workersSectionSchema,
 } from './config/fleet-config-schema';
 export type { LoadConfigOptions, LoadedConfig } from './config/load-config';
@@ -59,6 +60,7 @@ export type {
   FileSystemGuard,
   FsCheckOptions,
   FsCheckResult,
+  FsGuardDecision,
   FsZone,
   FsZoneAccess,
 } from './fs-guard/create-file-system-guard';

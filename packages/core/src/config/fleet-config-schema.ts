@@ -25,14 +25,29 @@ export const fleetSectionSchema = z.object({
     .default([
       'code_discuss',
       'code_index',
+      'code_quality',
       'code_review',
+      'flashcards',
+      'fma_review',
       'knowledge_search',
       'noop',
+      'planner',
+      'rag_ingest',
+      'rag_query',
+      'research_loop',
+      'security_audit',
+      'security_review',
+      'skill_draft',
       'summarize',
       'synthesize',
     ]),
+  /** Workers take tasks from `<home>/idle_curricula/<role>.toml` after `idle_timeout_secs` without a task. */
   idle_enabled: bool(false),
   idle_timeout_secs: nonNegativeInt.default(10),
+  /** Idle work also in eco mode (`eco_mode`, or hw_state.json's `eco_mode`). */
+  idle_in_eco: bool(false),
+  /** Idle work also in air-gap mode. */
+  idle_in_air_gap: bool(false),
   /** Cap on worker processes started at boot (0 = no cap). */
   max_workers: nonNegativeInt.default(0),
   /** Agents (role names or agent names like `coder_2`) that are not started. */
@@ -57,7 +72,11 @@ export const fleetSectionSchema = z.object({
 });
 
 const tiersSchema = z.object({
-  default: z.string().default('qwen3:8b'),
+  /**
+   * The default tier's model. Default: `[models] local`, so the hardware monitor's `hw_state.json` `model`
+   * is always the model to ask for (the thermal policy resolves it).
+   */
+  default: z.string().optional(),
   mid: z.string().default('qwen3:4b'),
   low: z.string().default('qwen3:1.7b'),
   critical: z.string().default('qwen3:0.6b'),
@@ -177,7 +196,34 @@ export const dashboardSectionSchema = z.object({
   port: z.number().int().min(1).max(65535).default(5555),
   bind_address: z.string().default('127.0.0.1'),
   auto_open: bool(false),
-  cors_origins: z.array(z.string()).default([]),
+  /**
+   * Extra host names (no scheme, no port) the dashboard answers to in the `Host` header, besides the
+   * loopback names and the bind address: the names a non-loopback bind is reached by (DNS rebinding guard).
+   */
+  allowed_hosts: z
+    .array(
+      z
+        .string()
+        .regex(
+          /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,62})?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62})?)*|\[[0-9A-Fa-f:.]+\])$/,
+          'must be a host name or address without scheme or port, e.g. "biged.lan" or "[fd00::1]"',
+        ),
+    )
+    .default([]),
+  /**
+   * Origins (`http(s)://host[:port]`) other than the dashboard's own whose browser pages may read the API
+   * (GET only, with CORS headers); POSTs from any other origin are refused even with the token.
+   */
+  cors_origins: z
+    .array(
+      z
+        .string()
+        .regex(
+          /^https?:\/\/(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/,
+          'must be an origin like "http://grafana.lan:3000" (scheme, host, optional port; no path)',
+        ),
+    )
+    .default([]),
 });
 
 /** `[launcher]`. */
@@ -268,6 +314,25 @@ export const skillsSectionSchema = z.object({
   timeouts: z.record(z.string(), positiveNumber).default({}),
 });
 
+/**
+ * One `[[schedules]]` entry: a recurring task the supervisor enqueues (synced into the queue's
+ * `schedules` table; see @biged/queue "Schedules"). The cron expression and time zone are checked when
+ * the supervisor syncs them.
+ */
+export const scheduleEntrySchema = z.strictObject({
+  name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/, 'a schedule name (letters, digits, _ . -)'),
+  /** 5 fields (minute hour day month weekday), or 6 with seconds first. */
+  cron: z.string().min(1),
+  skill: z.string().regex(/^[a-z][a-z0-9_.-]*$/, 'a skill name'),
+  payload: z.record(z.string(), z.unknown()).default({}),
+  priority: z.number().int().min(1).max(10).default(5),
+  /** Due times missed while the fleet was down: `skip` them, or run `once` for all of them. */
+  catch_up: z.enum(['skip', 'once']).default('skip'),
+  /** IANA time zone the cron is read in. Default UTC. */
+  timezone: z.string().min(1).optional(),
+  enabled: bool(true),
+});
+
 /** The whole fleet.toml. Every section is optional; defaults fill the rest. */
 export const fleetConfigSchema = z.object({
   fleet: fleetSectionSchema.prefault({}),
@@ -285,6 +350,7 @@ export const fleetConfigSchema = z.object({
   training: trainingSectionSchema.prefault({}),
   logging: loggingSectionSchema.prefault({}),
   skills: skillsSectionSchema.prefault({}),
+  schedules: z.array(scheduleEntrySchema).default([]),
 });
 
 /** A validated fleet.toml with every default applied. */

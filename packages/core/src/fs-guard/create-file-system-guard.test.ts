@@ -16,7 +16,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseFleetConfig } from '../config/load-config';
 import { FsGuardError } from '../errors/fs-guard-error';
 import type { Logger } from '../logger/create-logger';
-import { createFileSystemGuard, type FileSystemGuard } from './create-file-system-guard';
+import {
+  createFileSystemGuard,
+  type FileSystemGuard,
+  type FsGuardDecision,
+} from './create-file-system-guard';
 
 const linux = process.platform === 'linux';
 
@@ -341,5 +345,59 @@ describe('FsGuardError', () => {
     expect(guardError.message).toContain(path.join(outside, 'secret.txt'));
     expect(guardError.resolvedPath).toBe(path.join(outside, 'secret.txt'));
     expect(guardError.zones).toContain(`fleet_home=${home} (read_write)`);
+  });
+});
+
+describe('createFileSystemGuard: onDecision', () => {
+  it('reports violations always and allowed access only with log_all_access, also for forSkill guards', async () => {
+    const decisions: FsGuardDecision[] = [];
+    const quiet = parseFleetConfig({
+      filesystem: { zones: { work: { path: zone } }, enterprise: { enforce: true, log_all_access: false } },
+    }).config;
+    const guard = createFileSystemGuard({
+      config: quiet,
+      home,
+      cwd: zone,
+      onDecision: (d) => decisions.push(d),
+    });
+    await guard.check('ok.txt', 'read');
+    expect(decisions).toEqual([]);
+    await guard.forSkill('summarize').check(path.join(outside, 'secret.txt'), 'read');
+    expect(decisions).toEqual([
+      expect.objectContaining({
+        path: path.join(outside, 'secret.txt'),
+        access: 'read',
+        skill: 'summarize',
+        decision: 'denied',
+        reason: 'path is outside every zone (deny_by_default)',
+      }),
+    ]);
+
+    const loud: FsGuardDecision[] = [];
+    const all = createFileSystemGuard({
+      config: configFor(false),
+      home,
+      cwd: zone,
+      onDecision: (d) => loud.push(d),
+    });
+    await all.check('ok.txt', 'write');
+    await all.check(path.join(outside, 'secret.txt'), 'read');
+    expect(loud.map((d) => [d.decision, d.zone])).toEqual([
+      ['allowed', 'work'],
+      ['violation-allowed', undefined],
+    ]);
+  });
+
+  it('ignores an onDecision that throws', async () => {
+    const guard = createFileSystemGuard({
+      config: configFor(true),
+      home,
+      cwd: zone,
+      onDecision: () => {
+        throw new Error('audit sink down');
+      },
+    });
+    await expect(guard.check('ok.txt', 'read')).resolves.toMatchObject({ allowed: true });
+    await expect(guard.assert(path.join(outside, 'secret.txt'), 'read')).rejects.toThrow(FsGuardError);
   });
 });

@@ -79,6 +79,29 @@ export interface CreateFileSystemGuardOptions {
    * `allow` ignores link counts. A path check cannot tell which link is "the" file.
    */
   hardLinks?: 'deny-write' | 'deny-all' | 'allow';
+  /**
+   * Called with every decision the guard logs: each violation, and each allowed access too when
+   * `[filesystem.enterprise] log_all_access` is true (the fleet writes them to the audit trail). It must not
+   * throw; an error it throws is ignored. Default: none.
+   */
+  onDecision?: (decision: FsGuardDecision) => void;
+}
+
+/** A decision passed to `onDecision`. */
+export interface FsGuardDecision {
+  /** The path as given (at most 512 characters). */
+  path: string;
+  /** The path after resolution; empty if unresolvable. */
+  resolvedPath: string;
+  access: FsGuardAccess;
+  /** The skill the guard was built for, if any. */
+  skill: string | undefined;
+  /** The zone that decided, if any. */
+  zone: string | undefined;
+  /** `allowed`; `violation-allowed` (a violation let through under `enforce = false`); `denied`. */
+  decision: 'allowed' | 'violation-allowed' | 'denied';
+  /** One line saying why. */
+  reason: string;
 }
 
 /** Longest path accepted, in UTF-8 bytes (Linux PATH_MAX). */
@@ -233,6 +256,7 @@ export function createFileSystemGuard({
   cwd = process.cwd(),
   platform = process.platform,
   hardLinks = 'deny-write',
+  onDecision,
 }: CreateFileSystemGuardOptions): FileSystemGuard {
   const section = config.filesystem;
   const enterprise = section.enterprise;
@@ -328,7 +352,7 @@ export function createFileSystemGuard({
       const decision = await decide(target, access, options.cwd ?? cwd);
       const allowed = !decision.violation || !enterprise.enforce;
       const result: FsCheckResult = { allowed, ...decision };
-      const fields = {
+      const fields: FsGuardDecision = {
         path: typeof target === 'string' ? target.slice(0, 512) : String(target),
         resolvedPath: result.resolvedPath,
         access,
@@ -337,8 +361,15 @@ export function createFileSystemGuard({
         decision: decision.violation ? (allowed ? 'violation-allowed' : 'denied') : 'allowed',
         reason: result.reason,
       };
-      if (decision.violation) log?.warn('fs access violation', fields);
-      else if (enterprise.log_all_access) log?.info('fs access', fields);
+      if (decision.violation) log?.warn('fs access violation', { ...fields });
+      else if (enterprise.log_all_access) log?.info('fs access', { ...fields });
+      if (onDecision && (decision.violation || enterprise.log_all_access)) {
+        try {
+          onDecision(fields);
+        } catch {
+          // A failing audit sink must not turn a file access into a crash; the log line above stays.
+        }
+      }
       return result;
     },
     async assert(target, access, options) {
@@ -356,7 +387,7 @@ export function createFileSystemGuard({
       return result.resolvedPath;
     },
     forSkill(other) {
-      return createFileSystemGuard({ config, home, skill: other, log, cwd, platform, hardLinks });
+      return createFileSystemGuard({ config, home, skill: other, log, cwd, platform, hardLinks, onDecision });
     },
   };
   return guard;

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import pino from 'pino';
+import { redactLogFields, redactLogMessage } from './redact-log-line';
 
 /** The logging interface skills, workers and the supervisor use. */
 export interface Logger {
@@ -30,24 +31,31 @@ export interface CreateLoggerOptions {
 type PinoLike = pino.Logger;
 
 function wrap(instance: PinoLike): Logger {
+  // DLP (issue 9): the message and every field are redacted before pino sees them, so no secret reaches a
+  // log file. Lines below the level are dropped before the (comparatively costly) scan.
   const at =
     (level: 'trace' | 'debug' | 'info' | 'warn' | 'error') =>
-    (message: string, fields?: Record<string, unknown>) =>
-      fields ? instance[level](fields, message) : instance[level](message);
+    (message: string, fields?: Record<string, unknown>) => {
+      if (!instance.isLevelEnabled(level)) return;
+      const text = redactLogMessage(message);
+      if (fields) instance[level](redactLogFields(fields), text);
+      else instance[level](text);
+    };
   return {
     trace: at('trace'),
     debug: at('debug'),
     info: at('info'),
     warn: at('warn'),
     error: at('error'),
-    child: (fields) => wrap(instance.child(fields)),
+    child: (fields) => wrap(instance.child(redactLogFields(fields))),
     flush: () => instance.flush(),
   };
 }
 
 /**
  * A structured (JSON lines) logger writing `<logsDir>/<role>.log`, one file per role as the manual
- * describes. Writes are synchronous so a crashing worker's last lines reach the file.
+ * describes. Writes are synchronous so a crashing worker's last lines reach the file. Messages and fields
+ * are DLP-redacted (`redactSecrets`) before they are written: a secret becomes `[REDACTED:<kind>]`.
  */
 export function createLogger({ logsDir, role, level = 'info', stderr = false }: CreateLoggerOptions): Logger {
   if (level === 'silent') return createSilentLogger();
