@@ -311,7 +311,7 @@ describe('cancel', () => {
       running.id,
     );
     const waiting = queue.enqueue({ skill: 'summarize', payload: {} });
-    // Nothing in this package moves a task to WAITING_HUMAN yet (the HITL flow does); set it directly.
+    // parkForHuman is the real way to WAITING_HUMAN (create-queue.hitl.test.ts); set it directly here.
     getQueueDatabase(queue).prepare("UPDATE tasks SET status = 'WAITING_HUMAN' WHERE id = ?").run(waiting.id);
     expect(queue.cancel(waiting.id)).toMatchObject({ status: 'CANCELLED' });
     const done = queue.enqueue({ skill: 'summarize', payload: {} });

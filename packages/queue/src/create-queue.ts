@@ -13,6 +13,7 @@ import {
 } from '@biged/core';
 import type { Statement } from 'better-sqlite3';
 import { and, asc, desc, eq, sql } from 'drizzle-orm';
+import { type AuditTrail, createAuditTrail } from './audit-trail';
 import { buildClaimSql } from './claim-sql';
 import {
   createDependencyGraph,
@@ -22,10 +23,12 @@ import {
   type UnsuccessfulStatus,
 } from './dependency-sql';
 import { QueueError } from './errors/queue-error';
+import { createHitl, createHitlCancelCloser } from './hitl';
 import { createMessaging } from './messages';
 import { openDatabase } from './open-database';
 import { attachDatabase } from './queue-database';
-import { type AgentRow, type AlertRow, agents, alerts, locks, type TaskRow, tasks } from './schema';
+import { type AgentListRow, agentFromListRow, countsFromRows, READ_SQL } from './read-sql';
+import { type AlertRow, agents, alerts, locks, type TaskRow, tasks } from './schema';
 import {
   ALERT_SEVERITIES,
   type Alert,
@@ -205,17 +208,13 @@ export function createQueue({
          attempts = max(attempts - 1, 0)
        WHERE id = @id AND status = 'RUNNING' AND claimed_by = @agent`,
     ),
-    listAgents: sqlite.prepare(
-      `SELECT name, role, status, pid, host, last_heartbeat AS lastHeartbeat,
-         current_task_id AS currentTaskId, started_at AS startedAt, restarts,
-         (SELECT id FROM tasks WHERE claimed_by = agents.name AND status = 'RUNNING' ORDER BY id LIMIT 1)
-           AS runningTaskId
-       FROM agents ORDER BY name`,
-    ),
+    listAgents: sqlite.prepare(READ_SQL.listAgents),
+    counts: sqlite.prepare(READ_SQL.counts),
     releaseLock: sqlite.prepare('DELETE FROM locks WHERE name = ?'),
     releaseOwnedLock: sqlite.prepare('DELETE FROM locks WHERE name = ? AND owner = ?'),
   };
   const graph = createDependencyGraph(sqlite);
+  const closeCancelledHitl = createHitlCancelCloser(sqlite);
 
   // The claim statement has six shapes (with/without a skill list, with/without preferred skills, and
   // with excluded skills when there is no list); each is prepared on first use.
@@ -442,6 +441,11 @@ export function createQueue({
     return task;
   };
 
+  const hitl = createHitl(
+    { sqlite, retry, clock },
+    { enqueueIn: (request, now) => submitIn(prepareSubmit(request), [], now).task, graph },
+  );
+  let audit: AuditTrail | undefined;
   const queue: TaskQueue = {
     file,
 
@@ -590,6 +594,8 @@ export function createQueue({
         const now = clock();
         const cancelled = statements.cancel.get({ id: taskId, now }) as TaskRow;
         graph.cancelled(taskId, now);
+        // A WAITING_HUMAN task (or one in the cascade) leaves no open request behind (hitl.ts).
+        closeCancelledHitl(now);
         return cancelled;
       });
       return toTask(row);
@@ -611,19 +617,8 @@ export function createQueue({
     },
 
     counts(): Record<TaskStatus, number> {
-      const rows = read(() =>
-        orm
-          .select({ status: tasks.status, count: sql<number>`count(*)` })
-          .from(tasks)
-          .groupBy(tasks.status)
-          .all(),
-      );
-      const counts = Object.fromEntries(TASK_STATUSES.map((status) => [status, 0])) as Record<
-        TaskStatus,
-        number
-      >;
-      for (const row of rows) counts[row.status] = row.count;
-      return counts;
+      const rows = read(() => statements.counts.all()) as { status: TaskStatus; count: number }[];
+      return countsFromRows(TASK_STATUSES, rows);
     },
 
     requeueAgentTasks(agent: string): RecoveryResult {
@@ -712,19 +707,7 @@ export function createQueue({
     },
 
     listAgents(): Agent[] {
-      // BUSY/IDLE and the current task are derived from the tasks an agent holds, so claiming and
-      // finishing tasks never has to write the agent row (one less page per commit on the hot path).
-      const rows = read(() => statements.listAgents.all()) as Array<
-        AgentRow & { runningTaskId: number | null }
-      >;
-      return rows.map((row) => {
-        const agent = toAgent(row);
-        const running = row.runningTaskId;
-        if (agent.status === 'IDLE' || agent.status === 'BUSY')
-          agent.status = running === null ? 'IDLE' : 'BUSY';
-        agent.currentTaskId = running;
-        return agent;
-      });
+      return (read(() => statements.listAgents.all()) as AgentListRow[]).map(agentFromListRow);
     },
 
     acquireLock(name: string, owner: string, ttlMs: number): boolean {
@@ -824,6 +807,26 @@ export function createQueue({
     },
 
     ...createMessaging({ sqlite, retry, clock }, maxPayloadBytes),
+
+    ...hitl,
+
+    // Every answer is an audit row (actor = the responder), written in the answer's own transaction: the
+    // inner transactions become savepoints, so the answer and its row are stored together or not at all.
+    answerHitl(requestId, answer) {
+      return write(() => {
+        const result = hitl.answerHitl(requestId, answer);
+        audit ??= createAuditTrail(queue);
+        audit.append({
+          actor: result.request.responder ?? answer.responder,
+          action: 'hitl_answer',
+          resource: `hitl:${requestId}`,
+          decision: 'allow',
+          reason: result.request.status,
+          detail: { task_id: result.task.id, follow_up_task_id: result.followUp?.id ?? null },
+        });
+        return result;
+      });
+    },
   };
   attachDatabase(queue, { sqlite, retry, clock });
   return queue;

@@ -1,4 +1,4 @@
-import { PayloadError, parsePayload } from '@biged/core';
+import { DlpError, PayloadError, parsePayload, redactJson } from '@biged/core';
 import { QueueError } from './errors/queue-error';
 import {
   AGENT_NAME_PATTERN,
@@ -87,6 +87,10 @@ export function createMessaging(
       `INSERT INTO messages (kind, channel, sender, recipient, body, created_at)
        VALUES (@kind, @channel, @sender, @recipient, @body, @now) RETURNING ${COLUMNS}`,
     ),
+    dlpAlert: sqlite.prepare(
+      `INSERT INTO alerts (type, severity, message, source, created_at)
+       VALUES ('dlp_alert', 'warning', @message, @source, @now)`,
+    ),
     unreadDirect: sqlite.prepare(MESSAGE_SQL.unreadDirect),
     unreadBroadcasts: sqlite.prepare(MESSAGE_SQL.unreadBroadcasts),
     allDirect: sqlite.prepare(MESSAGE_SQL.allDirect),
@@ -127,11 +131,20 @@ export function createMessaging(
     recipient: string | null,
     body: unknown,
   ) => {
-    const text = bodyText(body, maxPayloadBytes);
-    const row = write(
-      () =>
-        statements.insert.get({ kind, channel, sender, recipient, body: text, now: clock() }) as RawMessage,
-    );
+    const { text, kinds } = redactedBody(bodyText(body, maxPayloadBytes));
+    const row = write(() => {
+      const now = clock();
+      // DLP (issue 9): the body is stored redacted; the alert names the kinds found, never the secret, and
+      // is written in the same transaction so a redaction is never silent.
+      if (kinds.length > 0) {
+        statements.dlpAlert.run({
+          message: `${kinds.length} secret(s) redacted from a ${kind} from ${sender} on ${channel}: ${[...new Set(kinds)].join(', ')}`,
+          source: sender,
+          now,
+        });
+      }
+      return statements.insert.get({ kind, channel, sender, recipient, body: text, now }) as RawMessage;
+    });
     return toMessage(row);
   };
 
@@ -271,6 +284,24 @@ function bodyText(body: unknown, maxBytes: number): string {
     });
   }
   return JSON.stringify(value);
+}
+
+/** The body with every secret `redactJson` finds replaced, and the kinds found. */
+function redactedBody(text: string): { text: string; kinds: string[] } {
+  try {
+    const { value, findings } = redactJson(JSON.parse(text) as unknown);
+    return findings.length === 0
+      ? { text, kinds: [] }
+      : { text: JSON.stringify(value), kinds: findings.map((finding) => finding.kind) };
+  } catch (error) {
+    if (!DlpError.isInstance(error)) throw error;
+    throw new QueueError({
+      code: 'QUEUE_INVALID_MESSAGE',
+      message: `message body could not be scanned for secrets: ${error.message}`,
+      cause: error,
+      hint: 'send a flatter JSON object',
+    });
+  }
 }
 
 function invalid(message: string): never {

@@ -1,16 +1,14 @@
-import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { drizzle } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import { readMigrationFiles } from 'drizzle-orm/migrator';
 import { type BusyRetry, corruptError, createBusyRetry, isCorruptError } from './busy-retry';
 import { QueueError } from './errors/queue-error';
+import { appliedMigrationMillis, MIGRATIONS_TABLE, migrationsFolder } from './migrations-folder';
 import * as schema from './schema';
 
-/** The table Drizzle's migrator records applied migrations in (not Drizzle's default name). */
-export const MIGRATIONS_TABLE = '__biged_queue_migrations';
+export { MIGRATIONS_TABLE, migrationsFolder } from './migrations-folder';
 
 const SQLITE_HEADER = 'SQLite format 3\0';
 
@@ -22,19 +20,6 @@ export interface OpenedDatabase {
   orm: ReturnType<typeof drizzle<typeof schema>>;
   /** Retries an operation on SQLITE_BUSY; see `createBusyRetry`. */
   retry: BusyRetry;
-}
-
-/**
- * The shipped migrations folder. This file sits directly in `src/` (vitest) and is bundled into a chunk
- * directly in `dist/`, so `../drizzle` is the package's `drizzle/` folder in both cases.
- */
-export function migrationsFolder(): string {
-  const candidates = [new URL('../drizzle', import.meta.url), new URL('../../drizzle', import.meta.url)];
-  for (const candidate of candidates) {
-    const folder = fileURLToPath(candidate);
-    if (existsSync(path.join(folder, 'meta', '_journal.json'))) return folder;
-  }
-  return fileURLToPath(candidates[0]!);
 }
 
 /**
@@ -95,16 +80,7 @@ function applyMigrations(sqlite: Database.Database, orm: OpenedDatabase['orm'], 
   const folder = migrationsFolder();
   const migrations = readMigrationFiles({ migrationsFolder: folder });
   const latest = Math.max(0, ...migrations.map((migration) => migration.folderMillis));
-  const appliedUpTo = (): number => {
-    const table = sqlite
-      .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?")
-      .get(MIGRATIONS_TABLE);
-    if (!table) return 0;
-    const row = sqlite.prepare(`SELECT max(created_at) AS latest FROM "${MIGRATIONS_TABLE}"`).get() as {
-      latest: number | null;
-    };
-    return Number(row.latest ?? 0);
-  };
+  const appliedUpTo = (): number => appliedMigrationMillis(sqlite);
   return retry(() => {
     if (appliedUpTo() >= latest) return false;
     try {

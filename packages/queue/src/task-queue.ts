@@ -1,4 +1,5 @@
 import type { Agent, AgentStatus, Task, TaskStatus } from '@biged/core';
+import type { QueueHitl } from './hitl-types';
 import type { QueueMessaging } from './message-types';
 
 /** Options of `createQueue`. */
@@ -296,7 +297,7 @@ export interface ListAlertsOptions {
  * All methods except `waitForTask` are synchronous (better-sqlite3). Writes run in `BEGIN IMMEDIATE`
  * transactions and wait at most `busyTimeoutMs` for the write lock (then `QUEUE_DB_LOCKED`).
  */
-export interface TaskQueue extends QueueMessaging {
+export interface TaskQueue extends QueueMessaging, QueueHitl {
   /** The database file this queue was opened on. */
   readonly file: string;
 

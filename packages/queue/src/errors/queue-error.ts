@@ -1,4 +1,4 @@
-import { BigedError } from '@biged/core';
+import { BigedError } from '@biged/core/config';
 
 const name = 'QueueError';
 const marker = `biged.error.${name}`;
@@ -23,6 +23,8 @@ const symbol = Symbol.for(marker);
  *   `maxPayloadBytes`; nothing was stored.
  * - `QUEUE_DEPENDENCY_CYCLE`: the requests of a `submitMany` batch depend on each other in a circle
  *   (`cycle` lists the refs, first one repeated at the end). Nothing was stored.
+ * - `QUEUE_HITL_NOT_FOUND`: no human-in-the-loop request with that id (`hitlRequestId` is set).
+ * - `QUEUE_HITL_NOT_OPEN`: the human-in-the-loop request was already answered (`hitlRequestId` is set).
  */
 export type QueueErrorCode =
   | 'QUEUE_TASK_NOT_FOUND'
@@ -38,7 +40,9 @@ export type QueueErrorCode =
   | 'QUEUE_DEPENDENCY_NOT_FOUND'
   | 'QUEUE_DEPENDENCY_CYCLE'
   | 'QUEUE_ALERT_NOT_FOUND'
-  | 'QUEUE_INVALID_MESSAGE';
+  | 'QUEUE_INVALID_MESSAGE'
+  | 'QUEUE_HITL_NOT_FOUND'
+  | 'QUEUE_HITL_NOT_OPEN';
 
 /** Options of the {@link QueueError} constructor. */
 export interface QueueErrorOptions {
@@ -60,6 +64,8 @@ export interface QueueErrorOptions {
   alertId?: number;
   /** The references that form a dependency cycle, first one repeated at the end. */
   cycle?: readonly string[];
+  /** The human-in-the-loop request concerned, if any. */
+  hitlRequestId?: number;
   /** The underlying error (e.g. the better-sqlite3 `SqliteError`). */
   cause?: unknown;
   /** A short "try ..." hint for the operator. */
@@ -86,8 +92,20 @@ export class QueueError extends BigedError {
   readonly alertId: number | undefined;
   /** The refs of a dependency cycle (`QUEUE_DEPENDENCY_CYCLE`), first one repeated at the end. */
   readonly cycle: readonly string[] | undefined;
+  /** The human-in-the-loop request, when the error is about one. */
+  readonly hitlRequestId: number | undefined;
 
-  constructor({ taskId, file, skill, reservationId, ref, alertId, cycle, ...options }: QueueErrorOptions) {
+  constructor({
+    taskId,
+    file,
+    skill,
+    reservationId,
+    ref,
+    alertId,
+    cycle,
+    hitlRequestId,
+    ...options
+  }: QueueErrorOptions) {
     super({ name, ...options });
     this.taskId = taskId;
     this.file = file;
@@ -96,6 +114,7 @@ export class QueueError extends BigedError {
     this.ref = ref;
     this.alertId = alertId;
     this.cycle = cycle;
+    this.hitlRequestId = hitlRequestId;
   }
 
   /** True when `error` is a QueueError from any copy of @biged/queue. */

@@ -1,0 +1,414 @@
+import { PayloadError, parsePayload, redactJson, redactSecrets, type Task } from '@biged/core';
+import type { DependencyGraph } from './dependency-sql';
+import { QueueError } from './errors/queue-error';
+import {
+  type AnswerHitlRequest,
+  HITL_ANSWER_STATUSES,
+  type HitlAnswer,
+  type HitlAnswerStatus,
+  type HitlRequest,
+  type HitlStatus,
+  type HitlUsableStatus,
+  type ListHitlOptions,
+  type QueueHitl,
+} from './hitl-types';
+import type { QueueConnection } from './queue-database';
+import type { TaskRow } from './schema';
+import type { EnqueueRequest } from './task-queue';
+import { isoOrNull, TASK_COLUMNS, toTask } from './task-row';
+
+// NOTE: packages/queue/README.md ("Human in the loop") describes these transitions; keep both in sync.
+
+/** Longest question a skill may ask, in characters. */
+export const HITL_MAX_QUESTION_LENGTH = 4000;
+/** Largest context a skill may attach, in bytes of UTF-8 JSON. */
+export const HITL_MAX_CONTEXT_BYTES = 64 * 1024;
+/** Largest human response, in bytes of UTF-8. */
+export const HITL_MAX_RESPONSE_BYTES = 8 * 1024;
+/** The skill of the task a `more_info` answer creates. */
+export const HITL_MORE_INFO_SKILL = 'research_loop';
+/** The skill of the task a `discuss` answer creates. */
+export const HITL_DISCUSS_SKILL = 'code_discuss';
+
+/** The responder recorded on an open request closed because its task was cancelled. */
+export const HITL_CANCEL_RESPONDER = 'system';
+/** The response recorded on an open request closed because its task was cancelled. */
+export const HITL_CANCEL_RESPONSE = 'task cancelled';
+
+const MAX_RESPONDER_LENGTH = 200;
+const DEFAULT_LIST_LIMIT = 50;
+const MAX_LIST_LIMIT = 10_000;
+/** code_discuss's payload limits (packages/skills/src/code-discuss.ts). */
+const DISCUSS_TOPIC_LENGTH = 500;
+const DISCUSS_QUESTION_LENGTH = 2000;
+const USABLE: readonly HitlUsableStatus[] = ['approved', 'feedback', 'more_info', 'discuss'];
+
+interface RawHitl {
+  id: number;
+  taskId: number;
+  agent: string;
+  question: string;
+  contextJson: string | null;
+  status: HitlStatus;
+  response: string | null;
+  responder: string | null;
+  followUpTaskId: number | null;
+  pinned: number;
+  createdAt: number;
+  answeredAt: number | null;
+}
+
+const COLUMNS = `id, task_id AS taskId, agent, question, context_json AS contextJson, status, response,
+  responder, follow_up_task_id AS followUpTaskId, pinned, created_at AS createdAt, answered_at AS answeredAt`;
+
+/** What the HITL methods need from `createQueue`, all used inside its write transactions. */
+export interface HitlDependencies {
+  /** Checks and inserts a task inside the caller's transaction (the follow-up of more_info / discuss). */
+  enqueueIn(request: EnqueueRequest, now: number): Task;
+  /** The dependency graph: edges, and the dependents of a task that ended FAILED. */
+  graph: DependencyGraph;
+}
+
+/** @internal The human-in-the-loop methods on a queue's connection (called by `createQueue`). */
+export function createHitl(
+  { sqlite, retry, clock }: QueueConnection,
+  dependencies: HitlDependencies,
+): QueueHitl {
+  const { enqueueIn, graph } = dependencies;
+  const transaction = sqlite.transaction((body: () => unknown) => body());
+  const write = <T>(body: () => T): T => retry(() => transaction.immediate(body) as T);
+  const read = <T>(body: () => T): T => retry(body);
+  const statements = {
+    park: sqlite.prepare(
+      `UPDATE tasks SET status = 'WAITING_HUMAN', claimed_by = NULL, claimed_at = NULL, heartbeat_at = NULL,
+         attempts = max(attempts - 1, 0)
+       WHERE id = @id AND status = 'RUNNING' AND claimed_by = @agent`,
+    ),
+    taskStatus: sqlite.prepare('SELECT status FROM tasks WHERE id = ?').pluck(),
+    task: sqlite.prepare(`SELECT ${TASK_COLUMNS} FROM tasks WHERE id = ?`),
+    insert: sqlite.prepare(
+      `INSERT INTO hitl_requests (task_id, agent, question, context_json, status, created_at)
+       VALUES (@taskId, @agent, @question, @contextJson, 'open', @now) RETURNING ${COLUMNS}`,
+    ),
+    byId: sqlite.prepare(`SELECT ${COLUMNS} FROM hitl_requests WHERE id = ?`),
+    // The open list is a range of the partial index hitl_requests_open_idx (created_at).
+    open: sqlite.prepare(
+      `SELECT ${COLUMNS} FROM hitl_requests WHERE status = 'open' AND (@taskId IS NULL OR task_id = @taskId)
+       ORDER BY created_at, id LIMIT @limit`,
+    ),
+    byStatus: sqlite.prepare(
+      `SELECT ${COLUMNS} FROM hitl_requests
+       WHERE (@status IS NULL OR status = @status) AND (@answered = 0 OR status <> 'open')
+         AND (@taskId IS NULL OR task_id = @taskId)
+       ORDER BY id DESC LIMIT @limit`,
+    ),
+    answer: sqlite.prepare(
+      `UPDATE hitl_requests SET status = @status, response = @response, responder = @responder,
+         follow_up_task_id = @followUpTaskId, answered_at = @now
+       WHERE id = @id AND status = 'open' RETURNING ${COLUMNS}`,
+    ),
+    pin: sqlite.prepare(`UPDATE hitl_requests SET pinned = @pinned WHERE id = @id RETURNING ${COLUMNS}`),
+    // By hitl_requests_task_idx: a task has few requests.
+    answerFor: sqlite.prepare(
+      `SELECT ${COLUMNS} FROM hitl_requests
+       WHERE task_id = @taskId AND question = @question AND status IN (${USABLE.map((status) => `'${status}'`).join(', ')})
+       ORDER BY id DESC`,
+    ),
+    requeue: sqlite.prepare(
+      `UPDATE tasks SET status = 'PENDING' WHERE id = @id AND status = 'WAITING_HUMAN' RETURNING ${TASK_COLUMNS}`,
+    ),
+    reject: sqlite.prepare(
+      `UPDATE tasks SET status = 'FAILED', error = @error, finished_at = @now
+       WHERE id = @id AND status = 'WAITING_HUMAN' RETURNING ${TASK_COLUMNS}`,
+    ),
+    block: sqlite.prepare(
+      `UPDATE tasks SET status = 'BLOCKED', blocked_count = 1
+       WHERE id = @id AND status = 'WAITING_HUMAN' RETURNING ${TASK_COLUMNS}`,
+    ),
+  };
+
+  const notFound = (requestId: number): QueueError =>
+    new QueueError({
+      code: 'QUEUE_HITL_NOT_FOUND',
+      hitlRequestId: requestId,
+      message: `no human-in-the-loop request with id ${requestId}`,
+      hint: 'list the open requests with `biged hitl list` (all of them with --all)',
+    });
+
+  return {
+    parkForHuman(taskId, agent, { question, context }) {
+      assertWholeNumber('taskId', taskId, 1);
+      const cleanQuestion = checkQuestion(question);
+      const contextJson = checkContext(context);
+      return write(() => {
+        const now = clock();
+        if (statements.park.run({ id: taskId, agent }).changes !== 1) {
+          const status = statements.taskStatus.get(taskId) as string | undefined;
+          if (status === undefined)
+            throw new QueueError({
+              code: 'QUEUE_TASK_NOT_FOUND',
+              taskId,
+              message: `task ${taskId} does not exist`,
+            });
+          throw new QueueError({
+            code: 'QUEUE_INVALID_TRANSITION',
+            taskId,
+            message: `task ${taskId} is ${status}, not a RUNNING task of ${agent}: it cannot wait for a human`,
+          });
+        }
+        const row = statements.insert.get({
+          taskId,
+          agent,
+          question: cleanQuestion,
+          contextJson,
+          now,
+        }) as RawHitl;
+        return toHitl(row);
+      });
+    },
+
+    listHitl({ status = 'open', limit = DEFAULT_LIST_LIMIT, taskId }: ListHitlOptions = {}) {
+      assertWholeNumber('limit', limit, 1, MAX_LIST_LIMIT);
+      if (taskId !== undefined) assertWholeNumber('taskId', taskId, 1);
+      const known = status === 'open' || status === 'answered' || status === 'all';
+      if (!known && !HITL_ANSWER_STATUSES.includes(status as HitlAnswerStatus))
+        invalid(
+          `status must be open, answered, all or one of ${HITL_ANSWER_STATUSES.join(', ')}, got ${JSON.stringify(status)}`,
+        );
+      const parameters = { taskId: taskId ?? null, limit };
+      const rows = read(() =>
+        status === 'open'
+          ? statements.open.all(parameters)
+          : statements.byStatus.all({
+              ...parameters,
+              status: known ? null : status,
+              answered: status === 'answered' ? 1 : 0,
+            }),
+      ) as RawHitl[];
+      return rows.map(toHitl);
+    },
+
+    getHitl(requestId) {
+      assertWholeNumber('requestId', requestId, 1);
+      const row = read(() => statements.byId.get(requestId)) as RawHitl | undefined;
+      return row ? toHitl(row) : undefined;
+    },
+
+    answerHitl(requestId, answer) {
+      assertWholeNumber('requestId', requestId, 1);
+      const { status, responder } = checkAnswer(answer);
+      const response = answer.response === undefined ? null : checkResponse(answer.response);
+      return write(() => {
+        const now = clock();
+        const found = statements.byId.get(requestId) as RawHitl | undefined;
+        if (!found) throw notFound(requestId);
+        if (found.status !== 'open') {
+          throw new QueueError({
+            code: 'QUEUE_HITL_NOT_OPEN',
+            hitlRequestId: requestId,
+            taskId: found.taskId,
+            message: `request ${requestId} was already answered (${found.status} by ${found.responder ?? 'unknown'}); only open requests can be answered`,
+            hint: 'list the open requests with `biged hitl list`',
+          });
+        }
+        const taskStatus = statements.taskStatus.get(found.taskId) as string | undefined;
+        let task: Task | undefined;
+        let followUp: Task | undefined;
+        if (taskStatus !== 'WAITING_HUMAN') {
+          // The task was cancelled (or removed) while it waited: rejecting closes the request.
+          if (status !== 'rejected')
+            throw new QueueError({
+              code: 'QUEUE_INVALID_TRANSITION',
+              taskId: found.taskId,
+              hitlRequestId: requestId,
+              message: `task ${found.taskId} of request ${requestId} is ${taskStatus ?? 'gone'}, no longer waiting for a human`,
+              hint: `reject the request to close it (\`biged hitl reject ${requestId} --reason ...\`)`,
+            });
+        } else if (status === 'approved' || status === 'feedback') {
+          task = toTask(statements.requeue.get({ id: found.taskId }) as TaskRow);
+        } else if (status === 'rejected') {
+          const error = `rejected by ${responder}${response === null ? '' : `: ${response}`}`;
+          task = toTask(statements.reject.get({ id: found.taskId, error, now }) as TaskRow);
+          graph.ended(found.taskId, 'FAILED', now);
+        } else {
+          const waiting = toTask(statements.task.get(found.taskId) as TaskRow);
+          followUp = enqueueIn(
+            {
+              skill: status === 'more_info' ? HITL_MORE_INFO_SKILL : HITL_DISCUSS_SKILL,
+              payload: followUpPayload(status, found, response),
+              priority: waiting.priority,
+              parentId: waiting.id,
+            },
+            now,
+          );
+          // The waiting task depends on its follow-up like any BLOCKED task: its DONE makes it PENDING
+          // (dependency-sql.ts `promote`), its failure ends it by the task's policy.
+          graph.link(waiting.id, [followUp.id]);
+          task = toTask(statements.block.get({ id: waiting.id }) as TaskRow);
+        }
+        const row = statements.answer.get({
+          id: requestId,
+          status,
+          response,
+          responder,
+          followUpTaskId: followUp?.id ?? null,
+          now,
+        }) as RawHitl;
+        task ??= taskStatus === undefined ? undefined : toTask(statements.task.get(found.taskId) as TaskRow);
+        if (!task)
+          throw new QueueError({
+            code: 'QUEUE_TASK_NOT_FOUND',
+            taskId: found.taskId,
+            message: `task ${found.taskId} does not exist`,
+          });
+        return { request: toHitl(row), task, ...(followUp ? { followUp } : {}) };
+      });
+    },
+
+    setHitlPinned(requestId, pinned) {
+      assertWholeNumber('requestId', requestId, 1);
+      if (typeof pinned !== 'boolean') invalid(`pinned must be true or false, got ${JSON.stringify(pinned)}`);
+      const row = write(() => statements.pin.get({ id: requestId, pinned: pinned ? 1 : 0 })) as
+        | RawHitl
+        | undefined;
+      if (!row) throw notFound(requestId);
+      return toHitl(row);
+    },
+
+    findHitlAnswer(taskId, question) {
+      assertWholeNumber('taskId', taskId, 1);
+      const stored = checkQuestion(question);
+      return read(
+        () =>
+          transaction.deferred(() => {
+            const rows = statements.answerFor.all({ taskId, question: stored }) as RawHitl[];
+            for (const row of rows) {
+              const answer: HitlAnswer = {
+                requestId: row.id,
+                status: row.status as HitlUsableStatus,
+                response: row.response,
+                followUpTaskId: row.followUpTaskId,
+              };
+              if (row.followUpTaskId === null) return answer;
+              // more_info / discuss: usable once the follow-up is DONE.
+              const followUp = statements.task.get(row.followUpTaskId) as TaskRow | undefined;
+              if (followUp?.status === 'DONE') return { ...answer, followUpResult: toTask(followUp).result };
+            }
+            return undefined;
+          }) as HitlAnswer | undefined,
+      );
+    },
+  };
+}
+
+/**
+ * @internal Prepares the statement `cancel` runs in its transaction, after the task and its cascade are
+ * CANCELLED: every open request of a CANCELLED task is closed as `rejected` by `system` ("task cancelled").
+ * It walks the open requests only (the partial index `hitl_requests_open_idx`), so one statement covers the
+ * task itself and any WAITING_HUMAN child or dependent the cascade cancelled. Returns how many it closed.
+ */
+export function createHitlCancelCloser(sqlite: QueueConnection['sqlite']): (now: number) => number {
+  const close = sqlite.prepare(
+    `UPDATE hitl_requests SET status = 'rejected', responder = @responder, response = @response,
+       answered_at = @now
+     WHERE status = 'open'
+       AND EXISTS (SELECT 1 FROM tasks WHERE tasks.id = hitl_requests.task_id AND tasks.status = 'CANCELLED')`,
+  );
+  return (now) =>
+    close.run({ responder: HITL_CANCEL_RESPONDER, response: HITL_CANCEL_RESPONSE, now }).changes;
+}
+
+/** The follow-up payload: research_loop gets the whole exchange; code_discuss only what its schema takes. */
+function followUpPayload(
+  status: 'more_info' | 'discuss',
+  request: RawHitl,
+  response: string | null,
+): Record<string, unknown> {
+  const context =
+    request.contextJson === null ? null : (JSON.parse(request.contextJson) as Record<string, unknown>);
+  if (status === 'more_info')
+    return { question: request.question, context, response, hitl_request_id: request.id };
+  const topic = (response?.trim() || request.question.trim()).slice(0, DISCUSS_TOPIC_LENGTH);
+  const path = context?.path;
+  return {
+    topic,
+    question: request.question.trim().slice(0, DISCUSS_QUESTION_LENGTH),
+    ...(typeof path === 'string' && path !== '' ? { path } : {}),
+  };
+}
+
+function toHitl(row: RawHitl): HitlRequest {
+  return {
+    id: row.id,
+    taskId: row.taskId,
+    agent: row.agent,
+    question: row.question,
+    context: row.contextJson === null ? null : (JSON.parse(row.contextJson) as Record<string, unknown>),
+    status: row.status,
+    response: row.response,
+    responder: row.responder,
+    followUpTaskId: row.followUpTaskId,
+    pinned: row.pinned === 1,
+    createdAt: new Date(row.createdAt).toISOString(),
+    answeredAt: isoOrNull(row.answeredAt),
+  };
+}
+
+/** The question as stored: non-empty, not too long, secrets redacted. */
+function checkQuestion(question: unknown): string {
+  if (typeof question !== 'string' || question.trim() === '') invalid('question must be non-empty text');
+  if (question.length > HITL_MAX_QUESTION_LENGTH)
+    invalid(`question is ${question.length} characters long; at most ${HITL_MAX_QUESTION_LENGTH}`);
+  return redactSecrets(question).text;
+}
+
+/** The context as stored: JSON text of an object of at most 64 KiB, secrets redacted; null for none. */
+function checkContext(context: unknown): string | null {
+  if (context === undefined || context === null) return null;
+  if (typeof context !== 'object' || Array.isArray(context))
+    invalid('context must be a JSON object, e.g. {"diff": "..."}');
+  let value: Record<string, unknown>;
+  try {
+    value = parsePayload(context, { maxBytes: HITL_MAX_CONTEXT_BYTES });
+  } catch (error) {
+    if (!PayloadError.isInstance(error)) throw error;
+    throw new QueueError({
+      code: 'QUEUE_INVALID_ARGUMENT',
+      message: `context ${error.message.replace(/^payload /, '')}`,
+      cause: error,
+      hint: 'attach a path to a file under the fleet home instead of its content',
+    });
+  }
+  return JSON.stringify(redactJson(value).value);
+}
+
+function checkAnswer(answer: AnswerHitlRequest): { status: HitlAnswerStatus; responder: string } {
+  if (answer === null || typeof answer !== 'object')
+    invalid('answer must be an object with status and responder');
+  const { status, responder } = answer;
+  if (!HITL_ANSWER_STATUSES.includes(status))
+    invalid(`status must be one of ${HITL_ANSWER_STATUSES.join(', ')}, got ${JSON.stringify(status)}`);
+  if (typeof responder !== 'string' || responder.trim() === '' || responder.length > MAX_RESPONDER_LENGTH)
+    invalid(`responder must be non-empty text of at most ${MAX_RESPONDER_LENGTH} characters`);
+  return { status, responder };
+}
+
+/** The response as stored: at most 8 KiB of UTF-8, secrets redacted; empty text is none. */
+function checkResponse(response: unknown): string | null {
+  if (typeof response !== 'string') invalid(`response must be text, got ${typeof response}`);
+  const bytes = Buffer.byteLength(response, 'utf8');
+  if (bytes > HITL_MAX_RESPONSE_BYTES)
+    invalid(`response is ${bytes} bytes; at most ${HITL_MAX_RESPONSE_BYTES} (8 KiB)`);
+  if (response.trim() === '') return null;
+  return redactSecrets(response).text;
+}
+
+function invalid(message: string): never {
+  throw new QueueError({ code: 'QUEUE_INVALID_ARGUMENT', message });
+}
+
+function assertWholeNumber(name: string, value: number, min: number, max = Number.MAX_SAFE_INTEGER): void {
+  if (!Number.isInteger(value) || value < min || value > max) {
+    invalid(`${name} must be a whole number from ${min} to ${max}, got ${String(value)}`);
+  }
+}
