@@ -183,6 +183,35 @@ describe('createHwMonitor', () => {
     expect(new Set(tiers)).toEqual(new Set(['default', 'mid']));
   });
 
+  it('runningGpuTasks: a hot GPU swaps at the first poll with none running, after the grace period while one runs', async () => {
+    let running: number | undefined = 1;
+    const monitor = monitorWith({ runningGpuTasks: async () => running });
+    const at = async (seconds: number) => {
+      t = Date.parse('2026-11-24T12:00:00.000Z') + seconds * 1000;
+      smi.respond(formatNvidiaSmiCsv([{ temperatureC: 80, memoryUsedMb: 4000 }]));
+      return monitor.pollOnce();
+    };
+    expect(await at(0)).toMatchObject({ tier: 'default', pending_swap: { to: 'mid' } });
+    running = undefined; // unknown (the queue could not be read): still waits
+    expect((await at(5)).tier).toBe('default');
+    running = 0; // the last GPU task finished: the swap goes now, 15 s before the grace period ends
+    expect(await at(6)).toMatchObject({ tier: 'mid', last_swap: { from: 'default', to: 'mid' } });
+    // Still hot and nothing running: the next step still waits for cooldown_after_swap_secs (60 s).
+    expect((await at(30)).tier).toBe('mid');
+    expect((await at(66)).tier).toBe('low');
+    await monitor.upkeepIdle();
+  });
+
+  it('the default tier model is [models] local unless [models.tiers] default is set', async () => {
+    const local = await monitorWith({ ollama: false }, { models: { local: 'mistral:7b' } }).pollOnce();
+    expect(local).toMatchObject({ tier: 'default', model: 'mistral:7b' });
+    const set = await monitorWith(
+      { ollama: false },
+      { models: { local: 'mistral:7b', tiers: { default: 'llama3:8b' } } },
+    ).pollOnce();
+    expect(set).toMatchObject({ tier: 'default', model: 'llama3:8b' });
+  });
+
   it('sums VRAM and power over GPUs but judges VRAM by the fullest one', async () => {
     smi.respond(fixture('nvidia-smi-multi-gpu-4x.csv'));
     const state = await monitorWith().pollOnce();

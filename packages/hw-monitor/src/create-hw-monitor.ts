@@ -12,11 +12,15 @@ import {
   type ThermalPolicyConfig,
   type ThermalStatus,
   type TierSwap,
+  tierModels as tierModelsOf,
 } from './thermal-policy';
 
 /** The config the monitor reads (a whole `FleetConfig` fits). */
 export interface HwMonitorConfig extends ThermalPolicyConfig {
-  models: Pick<FleetConfig['models'], 'tiers' | 'ollama_host' | 'conductor_model' | 'keep_alive_mins'>;
+  models: Pick<
+    FleetConfig['models'],
+    'tiers' | 'local' | 'ollama_host' | 'conductor_model' | 'keep_alive_mins'
+  >;
 }
 
 /** An Ollama upkeep action. */
@@ -237,7 +241,7 @@ export function createHwMonitor(options: CreateHwMonitorOptions): HwMonitor {
     const conductorModel = config.models.conductor_model;
     // Only pick a placement when there is a GPU to keep the model off; on a CPU-only box Ollama decides.
     const cpuOnly = gpuAvailable && !decision.useGpu;
-    const tierModels = new Set(Object.values(config.models.tiers).map(normalizeModelName));
+    const tierModels = new Set(Object.values(tierModelsOf(config.models)).map(normalizeModelName));
     const keep = new Set([normalizeModelName(tierModel), normalizeModelName(conductorModel)]);
 
     // Unload first, so the VRAM is free before a new tier model loads.

@@ -53,5 +53,6 @@ export {
   evaluateThermalPolicy,
   INITIAL_THERMAL_POLICY_STATE,
   TIER_ORDER,
+  tierModels,
 } from './thermal-policy';
 export { VERSION } from './version';

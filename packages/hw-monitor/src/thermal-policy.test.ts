@@ -61,6 +61,24 @@ describe('thermal policy: the first reading', () => {
     ],
     ['VRAM at emergency', gpu(50, 0.95), {}, { tier: 'critical', status: 'hot' }],
     ['custom tier models', gpu(50), { models: { tiers: { default: 'llama3:8b' } } }, { model: 'llama3:8b' }],
+    [
+      'the default tier follows [models] local',
+      gpu(50),
+      { models: { local: 'mistral:7b' } },
+      { model: 'mistral:7b' },
+    ],
+    [
+      '[models.tiers] default wins over [models] local',
+      gpu(50),
+      { models: { local: 'mistral:7b', tiers: { default: 'llama3:8b' } } },
+      { model: 'llama3:8b' },
+    ],
+    [
+      'below the default tier [models] local plays no part',
+      noGpu,
+      { models: { local: 'mistral:7b' } },
+      { tier: 'critical', model: 'qwen3:0.6b' },
+    ],
   ] as const)('%s', (_label, reading, input, expected) => {
     const { last } = run([[0, reading]], input);
     expect(last).toMatchObject(expected);
@@ -173,10 +191,154 @@ describe('thermal policy: stepping down', () => {
     });
   });
 
+  it('the swap names [models] local as the default tier model it leaves', () => {
+    const { swaps } = run(
+      ticks(0, 20, () => gpu(80)),
+      { models: { local: 'mistral:7b' } },
+    );
+    expect(swaps[0]).toMatchObject({ fromModel: 'mistral:7b', toModel: 'qwen3:4b' });
+  });
+
   it('the swap names the models to load and unload', () => {
     const { swaps } = run(ticks(0, 20, () => gpu(80)));
     expect(swaps[0]).toMatchObject({ fromModel: 'qwen3:8b', toModel: 'qwen3:4b', decidedAt: 0 });
     expect(swaps[0]?.reason).toBe('GPU at 80 °C is over gpu_max_sustained_c (75 °C)');
+  });
+});
+
+describe('thermal policy: swap grace for running GPU tasks and the swap cooldown', () => {
+  /** A hot GPU (80 °C) with `running` GPU tasks at second t. */
+  const hot = (running: (t: number) => number | undefined) => (t: number) => {
+    const count = running(t);
+    return gpu(80, 0.3, count === undefined ? {} : { runningGpuTasks: count });
+  };
+  it.each<SwapCase & { input?: FleetConfigInput }>([
+    {
+      name: 'GPU tasks running throughout: the step down waits the whole grace_period_secs',
+      steps: ticks(
+        0,
+        25,
+        hot(() => 2),
+      ),
+      swaps: [{ at: s(20), from: 'default', to: 'mid', decidedAt: 0 }],
+    },
+    {
+      name: 'running count unknown (no queue): waits the whole grace period',
+      steps: ticks(
+        0,
+        25,
+        hot(() => undefined),
+      ),
+      swaps: [{ at: s(20), to: 'mid' }],
+    },
+    {
+      name: 'the last GPU task finishes within grace: the swap goes at that tick',
+      steps: ticks(
+        0,
+        25,
+        hot((t) => (t < 8 ? 1 : 0)),
+      ),
+      swaps: [{ at: s(8), from: 'default', to: 'mid', decidedAt: 0 }],
+    },
+    {
+      name: 'a task starts again after an idle tick: the swap already went, once',
+      steps: ticks(
+        0,
+        25,
+        hot((t) => (t === 3 ? 0 : 1)),
+      ),
+      swaps: [{ at: s(3), to: 'mid' }],
+    },
+    {
+      name: 'no GPU task running never skips cooldown_after_swap_secs',
+      steps: ticks(
+        0,
+        130,
+        hot(() => 0),
+      ),
+      swaps: [
+        { at: 0, from: 'default', to: 'mid' },
+        { at: s(60), from: 'mid', to: 'low' },
+        { at: s(120), from: 'low', to: 'critical' },
+      ],
+    },
+    {
+      name: 'custom grace_period_secs (5) and cooldown_after_swap_secs (30), tasks running',
+      steps: ticks(
+        0,
+        70,
+        hot(() => 3),
+      ),
+      input: { thermal: { grace_period_secs: 5, cooldown_after_swap_secs: 30 } },
+      // 5 s of grace; the next step is decided at 6 s and waits for the cooldown (5 + 30), and so on.
+      swaps: [
+        { at: s(5), to: 'mid' },
+        { at: s(35), to: 'low' },
+        { at: s(65), to: 'critical' },
+      ],
+    },
+    {
+      name: 'grace longer than the swap cooldown: grace decides (tasks running)',
+      steps: ticks(
+        0,
+        100,
+        hot(() => 1),
+      ),
+      input: { thermal: { grace_period_secs: 40, cooldown_after_swap_secs: 10 } },
+      swaps: [
+        { at: s(40), to: 'mid' },
+        { at: s(81), to: 'low' },
+      ],
+    },
+    {
+      name: 'cooldown_after_swap_secs = 0 and nothing running: one step per tick while hot',
+      steps: ticks(
+        0,
+        3,
+        hot(() => 0),
+      ),
+      input: { thermal: { cooldown_after_swap_secs: 0 } },
+      swaps: [
+        { at: 0, to: 'mid' },
+        { at: s(1), to: 'low' },
+        { at: s(2), to: 'critical' },
+      ],
+    },
+    {
+      name: 'stepping back up also waits the grace period while GPU tasks run',
+      steps: [
+        ...ticks(
+          0,
+          20,
+          hot(() => 1),
+        ),
+        ...ticks(21, 170, () => gpu(60, 0.3, { runningGpuTasks: 1 })),
+      ],
+      // Cool from 21 s: window ends at 141 s, then 20 s of grace.
+      swaps: [
+        { at: s(20), to: 'mid' },
+        { at: s(161), from: 'mid', to: 'default', cause: 'cooled' },
+      ],
+    },
+    {
+      name: 'stepping back up with nothing running goes when the window ends',
+      steps: [
+        ...ticks(
+          0,
+          20,
+          hot(() => 1),
+        ),
+        ...ticks(21, 170, () => gpu(60, 0.3, { runningGpuTasks: 0 })),
+      ],
+      swaps: [
+        { at: s(20), to: 'mid' },
+        { at: s(141), from: 'mid', to: 'default', cause: 'cooled' },
+      ],
+    },
+  ])('$name', ({ steps, swaps, input }) => {
+    const result = run(steps, input);
+    expect(result.swaps).toHaveLength(swaps.length);
+    for (const [i, expected] of swaps.entries()) expect(result.swaps[i]).toMatchObject(expected);
   });
 });
 

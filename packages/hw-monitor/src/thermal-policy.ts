@@ -26,8 +26,24 @@ export type SwapCause = 'eco' | 'training' | 'vram_emergency' | 'no_gpu' | 'gpu_
 /** The config sections the policy reads (a whole `FleetConfig` fits). */
 export interface ThermalPolicyConfig {
   thermal: FleetConfig['thermal'];
-  models: { tiers: FleetConfig['models']['tiers'] };
+  /** `[models.tiers]`, and `[models] local` for a default tier that names no model. */
+  models: { tiers: FleetConfig['models']['tiers']; local?: string | undefined };
   fleet: { eco_mode: boolean };
+}
+
+/** The default tier's model when neither `[models.tiers] default` nor `[models] local` names one. */
+const FALLBACK_DEFAULT_MODEL = 'qwen3:8b';
+
+/**
+ * The model of each tier: `[models.tiers]`, with `default` taken from `[models] local` unless
+ * `[models.tiers] default` is set (and `qwen3:8b` when neither is). The thermal policy, hw_state.json's
+ * `model` and the monitor's Ollama upkeep all use this, so the state's model is the one to ask for.
+ */
+export function tierModels(models: ThermalPolicyConfig['models']): Record<TierName, string> {
+  return {
+    ...models.tiers,
+    default: models.tiers.default ?? models.local ?? FALLBACK_DEFAULT_MODEL,
+  };
 }
 
 /** One reading the policy decides on. Missing numbers (`null`/omitted) never trigger anything. */
@@ -82,7 +98,10 @@ export interface PendingSwap {
 export interface ThermalDecision {
   /** The tier in effect after this evaluation. */
   tier: TierName;
-  /** Its model (`[models.tiers]`): what workers ask the local provider for. */
+  /**
+   * Its model (`tierModels`: `[models.tiers]`, the default tier falling back to `[models] local`): what
+   * workers ask the local provider for, at every tier.
+   */
   model: string;
   status: ThermalStatus;
   /**
@@ -192,6 +211,7 @@ export function evaluateThermalPolicy({ config, state, reading, now }: EvaluateT
   const graceMs = thermal.grace_period_secs * 1000;
   const swapCooldownMs = thermal.cooldown_after_swap_secs * 1000;
   const eco = config.fleet.eco_mode;
+  const modelOf = tierModels(config.models);
   const training = reading.training === true;
   const gpu = reading.gpuAvailable;
   const temp = gpu && known(reading.gpuTempC) ? reading.gpuTempC : null;
@@ -313,8 +333,8 @@ export function evaluateThermalPolicy({ config, state, reading, now }: EvaluateT
       swap = {
         from: pending.from,
         to: pending.to,
-        fromModel: config.models.tiers[pending.from],
-        toModel: config.models.tiers[pending.to],
+        fromModel: modelOf[pending.from],
+        toModel: modelOf[pending.to],
         cause: pending.cause,
         reason: pending.reason,
         decidedAt: pending.decidedAt,
@@ -372,7 +392,7 @@ export function evaluateThermalPolicy({ config, state, reading, now }: EvaluateT
 
   const decision: ThermalDecision = {
     tier,
-    model: config.models.tiers[tier],
+    model: modelOf[tier],
     status,
     gpuHeavyAllowed: !training && !next.burstHold,
     useGpu: gpu && !eco && !training && tier !== 'critical',

@@ -379,6 +379,18 @@ describe('compileJsonSchemaGrammar', () => {
     }
   });
 
+  it('takes the propertyNames of z.record(z.string(), ...) on an open object: every key is a string', async () => {
+    const record = z.strictObject({ payload: z.record(z.string(), z.unknown()) });
+    const json = z.toJSONSchema(record);
+    expect(JSON.stringify(json)).toContain('"propertyNames":{"type":"string"}');
+    const grammar = await grammarFor(json);
+    for (const text of ['{"payload":{}}', '{"payload":{"a":1,"b":"x"}}']) {
+      expect(record.safeParse(JSON.parse(text)).success).toBe(true);
+      expect(accepts(grammar, text), text).toBe(true);
+    }
+    expect(accepts(grammar, '{"payload":[]}')).toBe(false);
+  });
+
   it('rejects what it cannot honour with a 400-class error naming the keyword', () => {
     const cases: Array<[unknown, RegExp]> = [
       ['json5', /expected a JSON schema object/],
@@ -393,6 +405,8 @@ describe('compileJsonSchemaGrammar', () => {
       [{ type: 'array', contains: { type: 'string' } }, /"contains"/],
       [{ type: 'object', dependentRequired: { a: ['b'] } }, /"dependentRequired"/],
       [{ type: 'object', patternProperties: { '^x': { type: 'string' } } }, /"patternProperties"/],
+      [{ type: 'object', propertyNames: { type: 'string', minLength: 2 } }, /"propertyNames"/],
+      [{ type: 'object', propertyNames: { pattern: '^x' } }, /"propertyNames"/],
       [{ $ref: '#', type: 'object' }, /"\$ref" cycle/],
       [
         {

@@ -384,8 +384,10 @@ class Compiler {
     const extraKeys = listed.length === 0 && extra !== false;
     if (extraKeys) {
       for (const keyword of EXTRA_KEY_KEYWORDS) {
-        if (keyword in schema)
-          throw unsupported(at, `"${keyword}" is not supported by the embedded backend on an open object`);
+        if (!(keyword in schema)) continue;
+        // `{ type: "string" }` (what zod writes for `z.record(z.string(), ...)`) holds for every JSON key.
+        if (keyword === 'propertyNames' && isAnyStringSchema(schema.propertyNames)) continue;
+        throw unsupported(at, `"${keyword}" is not supported by the embedded backend on an open object`);
       }
     } else {
       for (const keyword of EXTRA_KEY_KEYWORDS) if (keyword in schema) this.ignored.push(`${at}.${keyword}`);
@@ -778,4 +780,13 @@ function invalid(at: string, message: string): LocalModelRequestError {
 
 function unsupported(at: string, message: string): LocalModelRequestError {
   return new LocalModelRequestError({ reason: 'unsupported', field: 'format', message: `${at}: ${message}` });
+}
+
+/** True for a schema every string satisfies: `true`, `{}` or `{ type: "string" }`, annotations aside. */
+function isAnyStringSchema(schema: unknown): boolean {
+  if (schema === true) return true;
+  if (!isObject(schema)) return false;
+  return Object.entries(schema).every(
+    ([key, value]) => ANNOTATIONS.has(key) || (key === 'type' && value === 'string'),
+  );
 }

@@ -20,6 +20,15 @@ let paths: FleetPaths;
 
 beforeAll(async () => {
   ollama = await startWireServer((request, response) => {
+    if (request.path === '/api/embed') {
+      const input = (request.body as { input: string[] }).input;
+      sendJson(response, 200, {
+        model: (request.body as { model: string }).model,
+        embeddings: input.map(() => [0.1, 0.2]),
+        prompt_eval_count: input.length,
+      });
+      return true;
+    }
     if (request.path !== '/api/chat') return false;
     const body = request.body as { model: string; keep_alive?: string };
     sendJson(response, 200, {
@@ -63,6 +72,29 @@ async function freshHome(toml: Record<string, unknown>) {
 }
 
 describe('createFleetRouter', () => {
+  it('localNumGpu: local calls carry options.num_gpu while it says 0, and none once it says undefined', async () => {
+    const config = await freshHome({ models: { ollama_host: ollama.url, local: 'qwen3:0.6b' } });
+    let numGpu: number | undefined = 0;
+    const router = createFleetRouter({ config, paths, env: {}, localNumGpu: () => numGpu });
+    const bodies = () =>
+      ollama.requests
+        .filter((request) => request.path === '/api/chat' || request.path === '/api/embed')
+        .map((request) => request.body as { model: string; options?: Record<string, unknown> });
+    const before = bodies().length;
+    await router.call({ prompt: 'hello', maxOutputTokens: 4 });
+    for await (const _part of router.stream({ prompt: 'hello' })) {
+      // drained
+    }
+    await router.embed({ texts: ['a', 'b'] });
+    numGpu = undefined;
+    await router.call({ prompt: 'hello' });
+    const seen = bodies().slice(before);
+    expect(seen.map((body) => body.options?.num_gpu)).toEqual([0, 0, 0, undefined]);
+    // The other options still travel beside it.
+    expect(seen[0]?.options).toEqual({ num_predict: 4, num_gpu: 0 });
+    expect(seen[3]?.options).toBeUndefined();
+  });
+
   it('sends local calls to the embedded backend a running supervisor advertises, with the configured model', async () => {
     const config = await freshHome({
       models: { ollama_host: 'http://127.0.0.1:9', local: 'tiny', keep_alive_mins: 5 },

@@ -35,6 +35,12 @@ export interface CreateFleetRouterOptions {
   env?: NodeJS.ProcessEnv;
   /** The fetch every provider uses. Default: the global `fetch`. */
   fetch?: typeof fetch;
+  /**
+   * Ollama's `options.num_gpu` for the `local` provider, asked at each call (`createOllamaProvider`'s
+   * `numGpu`): the fleet's workers return `0` while the hardware monitor runs a CPU tier (eco mode, the CPU
+   * fallback, training), so local calls stay off the GPU. Default: none (Ollama decides).
+   */
+  localNumGpu?: () => number | undefined;
 }
 
 /**
@@ -61,6 +67,7 @@ export function createFleetRouter(options: CreateFleetRouterOptions): Router {
       providerId: 'local',
       host,
       ...(models.keep_alive_mins > 0 ? { keepAlive: `${models.keep_alive_mins}m` } : {}),
+      ...(options.localNumGpu ? { numGpu: options.localNumGpu } : {}),
       ...fetchOption,
     }),
     createAnthropicProvider({

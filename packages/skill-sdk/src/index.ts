@@ -1,6 +1,7 @@
 export { z } from 'zod';
 export type {
   CreateInMemorySkillQueueOptions,
+  InMemoryHumanAnswers,
   InMemorySkillQueue,
   SpawnedTask,
 } from './create-in-memory-skill-queue';
@@ -15,6 +16,7 @@ export type { DefineSkillOptions, Skill } from './define-skill';
 export { DEFAULT_SKILL_TIMEOUT_MS, defineSkill, isSkill, SKILL_NAME_PATTERN } from './define-skill';
 export type { SkillFsAccess } from './errors';
 export {
+  HumanInputRequiredError,
   SkillCancelledError,
   SkillDefinitionError,
   SkillFsError,
@@ -28,10 +30,12 @@ export {
 } from './errors';
 export type { LoadSkillsFromPackageOptions } from './load-skills';
 export { loadSkillsFromDirectory, loadSkillsFromPackage } from './load-skills';
-export type { RunSkillOptions, RunSkillResult } from './run-skill';
+export type { RunSkillOptions, RunSkillQueue, RunSkillResult } from './run-skill';
 export { parseSkillPayload, runSkill } from './run-skill';
 export { skillModeRefusal } from './skill-mode-refusal';
 export type {
+  AskHumanInput,
+  HumanAnswer,
   SkillContext,
   SkillEmbedRequest,
   SkillFs,

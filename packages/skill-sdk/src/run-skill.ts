@@ -17,6 +17,7 @@ import { createInMemorySkillQueue, type SpawnedTask } from './create-in-memory-s
 import { createSkillFs } from './create-skill-fs';
 import { createSkillModels, type SkillModelRouter } from './create-skill-models';
 import type { Skill } from './define-skill';
+import { HumanInputRequiredError } from './errors/human-input-required-error';
 import { SkillCancelledError } from './errors/skill-cancelled-error';
 import { SkillResultError } from './errors/skill-result-error';
 import { SkillTimeoutError } from './errors/skill-timeout-error';
@@ -58,10 +59,12 @@ export interface RunSkillOptions {
    */
   fsGuard?: FileSystemGuard;
   /**
-   * The queue `ctx.queue.spawn` goes to. Default: an in-memory queue that returns ids 1, 2, 3, ...
-   * Spawned tasks are reported in the result whichever queue is used.
+   * The queue `ctx.queue.spawn` and `ctx.queue.askHuman` go to. Default: an in-memory queue that returns
+   * ids 1, 2, 3, ... and has no human answers (`createInMemorySkillQueue({ humanAnswers })` gives some).
+   * Spawned tasks are reported in the result whichever queue is used. A queue without `askHuman` (hosts
+   * written before it existed) makes every question reject with `HumanInputRequiredError`.
    */
-  queue?: SkillQueue;
+  queue?: RunSkillQueue;
   /** The task being run. Default `{ id: 1, attempt: 1, agent: 'local' }`. */
   task?: Partial<SkillTaskInfo>;
   /**
@@ -71,6 +74,9 @@ export interface RunSkillOptions {
    */
   models?: SkillModelRouter;
 }
+
+/** The queue `runSkill` takes: a `SkillQueue`, where `askHuman` may be missing. */
+export type RunSkillQueue = Omit<SkillQueue, 'askHuman'> & Partial<Pick<SkillQueue, 'askHuman'>>;
 
 /** What `runSkill` resolves with. */
 export interface RunSkillResult<Result> {
@@ -127,7 +133,9 @@ export function parseSkillPayload<Schema extends SkillPayloadSchema>(
  *
  * The time limit aborts `ctx.signal` (reason: a `SkillTimeoutError`) and rejects at once, even when the
  * skill ignores the signal; its leftover work is then abandoned, not killed. An aborted `options.signal`
- * does the same with `SkillCancelledError`. Errors the skill throws are passed through unchanged.
+ * does the same with `SkillCancelledError`. Errors the skill throws are passed through unchanged; among
+ * them `HumanInputRequiredError` (from `ctx.queue.askHuman`) is not a failure but a question for a human:
+ * the worker parks the task in WAITING_HUMAN instead of failing it.
  *
  * Skill authors use it in tests; the worker uses it in production with its own home, queue and signal.
  */
@@ -168,6 +176,12 @@ export async function runSkill<Schema extends SkillPayloadSchema, Result>(
         const id = await queue.spawn(input);
         spawned.push({ ...input, id });
         return id;
+      },
+      askHuman(input) {
+        if (queue.askHuman) return queue.askHuman(input);
+        return Promise.reject(
+          new HumanInputRequiredError({ question: input.question, context: input.context }),
+        );
       },
     },
     get paths() {

@@ -37,6 +37,34 @@ export interface SpawnTaskInput {
   priority?: number;
 }
 
+/** What a skill asks a human through `ctx.queue.askHuman()`. */
+export interface AskHumanInput {
+  /**
+   * The question, non-empty, at most 4000 characters. An answer is found again by this exact text, so
+   * keep it stable across runs; ask a different question to get a new answer.
+   */
+  question: string;
+  /** A JSON object the human sees with the question (a diff, a plan), at most 64 KiB. Default none. */
+  context?: Record<string, unknown>;
+}
+
+/** A human's answer, as `ctx.queue.askHuman()` resolves with it (a rejection fails the task instead). */
+export interface HumanAnswer {
+  /** The id of the answered request (`biged hitl list --all`). */
+  requestId: number;
+  /**
+   * `approved`, `feedback` (see `response`), `more_info` (a research_loop task ran first: see
+   * `followUpResult`) or `discuss` (a code_discuss task ran first: see `followUpResult`).
+   */
+  status: 'approved' | 'feedback' | 'more_info' | 'discuss';
+  /** The human's words (a note, the feedback, what to research, the topic), or null. */
+  response: string | null;
+  /** The research_loop / code_discuss task the answer created, or null. */
+  followUpTaskId: number | null;
+  /** That task's result (more_info, discuss). */
+  followUpResult?: unknown;
+}
+
 /** The queue as a skill sees it. */
 export interface SkillQueue {
   /**
@@ -44,6 +72,13 @@ export interface SkillQueue {
    * running task, so skills never pass it.
    */
   spawn(input: SpawnTaskInput): Promise<number>;
+  /**
+   * Asks a human. Resolves with the answer when this task already has one to this question (a re-run
+   * after the answer); otherwise rejects with `HumanInputRequiredError`, which the skill lets propagate:
+   * the worker parks the task in WAITING_HUMAN and runs it again once a human answered. A rejection
+   * ends the task FAILED, so `run` never sees it.
+   */
+  askHuman(input: AskHumanInput): Promise<HumanAnswer>;
 }
 
 /** Options for `SkillFs.walk`. */

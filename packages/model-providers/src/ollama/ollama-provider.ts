@@ -25,6 +25,13 @@ export interface OllamaProviderOptions {
   fetch?: typeof fetch;
   /** How long Ollama keeps the model loaded after a call (`'30m'`, seconds, -1 = forever). Default: Ollama's. */
   keepAlive?: string | number;
+  /**
+   * Ollama's `options.num_gpu` (model layers offloaded to the GPU; `0` runs on the CPU only) for every
+   * chat and embedding call: a number, or a function asked at each call (the fleet's workers return `0`
+   * while the hardware monitor runs a CPU tier, `undefined` otherwise). `undefined`: Ollama decides.
+   * Default: none.
+   */
+  numGpu?: number | (() => number | undefined);
 }
 
 /**
@@ -36,6 +43,8 @@ export function createOllamaProvider(options: OllamaProviderOptions = {}): Model
   const providerId = options.providerId ?? 'local';
   const host = options.host ?? 'http://localhost:11434';
   const baseFetch = options.fetch ?? globalThis.fetch;
+  const numGpuNow = (): number | undefined =>
+    typeof options.numGpu === 'function' ? options.numGpu() : options.numGpu;
 
   /** A client per call: cheap (no connection of its own), and it carries that call's signal. */
   const clientFor = (signal: AbortSignal | undefined) => {
@@ -49,6 +58,8 @@ export function createOllamaProvider(options: OllamaProviderOptions = {}): Model
     if (request.maxOutputTokens !== undefined) options_.num_predict = request.maxOutputTokens;
     if (request.temperature !== undefined) options_.temperature = request.temperature;
     if (request.stop !== undefined) options_.stop = request.stop;
+    const numGpu = numGpuNow();
+    if (numGpu !== undefined) options_.num_gpu = numGpu;
     return {
       model: request.model,
       messages: [...(system === undefined ? [] : [{ role: 'system', content: system }]), ...messages],
@@ -144,9 +155,11 @@ export function createOllamaProvider(options: OllamaProviderOptions = {}): Model
       signal?.throwIfAborted();
       const { client, seen } = clientFor(signal);
       try {
+        const numGpu = numGpuNow();
         const response = await client.embed({
           model: request.model,
           input: request.texts,
+          ...(numGpu === undefined ? {} : { options: { num_gpu: numGpu } }),
           ...(options.keepAlive === undefined ? {} : { keep_alive: options.keepAlive }),
         });
         if (!Array.isArray(response?.embeddings) || response.embeddings.length !== request.texts.length) {

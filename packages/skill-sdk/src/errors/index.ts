@@ -1,3 +1,4 @@
+export { HumanInputRequiredError } from './human-input-required-error';
 export { SkillCancelledError } from './skill-cancelled-error';
 export { SkillDefinitionError } from './skill-definition-error';
 export type { SkillFsAccess } from './skill-fs-error';
