@@ -1,6 +1,12 @@
 export type { ModelOutputErrorOptions } from './model-output-error';
 export { ModelOutputError } from './model-output-error';
+export type { PenTestTargetErrorCode, PenTestTargetErrorOptions } from './pen-test-target-error';
+export { PenTestTargetError } from './pen-test-target-error';
+export type { RagIndexErrorCode, RagIndexErrorOptions } from './rag-index-error';
+export { RagIndexError } from './rag-index-error';
 export type { ResearchSourceErrorCode, ResearchSourceErrorOptions } from './research-source-error';
 export { ResearchSourceError } from './research-source-error';
+export type { SkillDraftErrorOptions } from './skill-draft-error';
+export { SkillDraftError } from './skill-draft-error';
 export type { SkillInputErrorCode, SkillInputErrorOptions } from './skill-input-error';
 export { SkillInputError } from './skill-input-error';
