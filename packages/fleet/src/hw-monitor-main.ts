@@ -11,9 +11,13 @@ import {
 } from '@biged/core';
 import { createHwMonitor, type HwMonitorEventMap } from '@biged/hw-monitor';
 import { createQueue, type TaskQueue } from '@biged/queue';
+import { installCrashReporter } from './debug-report';
 import { OLLAMA_HOST_ENV } from './local-backend';
+import { createRunningGpuTasks } from './running-gpu-tasks';
 
 const home = process.env.BIGED_HOME;
+// An uncaught exception or unhandled rejection writes a debug report to <home>/reports/debug, then exits 1.
+const crashReporter = home ? installCrashReporter({ home, component: 'hw_supervisor' }) : undefined;
 
 /** Events worth a warning in the log; the rest are info (or debug for routine upkeep). */
 const WARN_EVENTS = new Set<keyof HwMonitorEventMap>([
@@ -55,6 +59,12 @@ async function main(): Promise<number> {
       config,
       paths,
       isTraining: trainingCheck(queue, log),
+      // A tier swap waits grace_period_secs only while GPU-heavy tasks run (none running: it goes now).
+      runningGpuTasks: createRunningGpuTasks({
+        queue,
+        skills: config.thermal.gpu_heavy_skills,
+        onError: (error) => log.warn('could not count the running GPU tasks', { error: error.message }),
+      }),
       ollama: { host },
       onEvent: (name, payload) => {
         // Errors as messages: the logger's JSON would show an Error object as {}.
@@ -98,6 +108,7 @@ main().then(
   (code) => process.exit(code),
   (error: unknown) => {
     console.error(toError(error).stack);
+    crashReporter?.report(error);
     process.exit(1);
   },
 );

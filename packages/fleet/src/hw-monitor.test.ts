@@ -84,7 +84,7 @@ const stateOf = (current: TestFleet, check: (state: HwState) => boolean) =>
 const statusMd = (current: TestFleet) => readFileSync(current.home.status, 'utf8');
 
 describe('the hardware monitor process under the supervisor', () => {
-  it('writes hw_state.json, STATUS.md shows it, workers keep [models] local at the default tier and book its energy', async () => {
+  it("writes hw_state.json, STATUS.md shows it, workers ask for the state's model ([models] local at the default tier) and book its energy", async () => {
     fleet = await startTestFleet(toml(), { env: await startFakes() });
     const monitorPid = fleet.supervisor.hwMonitor()?.pid;
     expect(monitorPid).toBeGreaterThan(0);
@@ -92,7 +92,8 @@ describe('the hardware monitor process under the supervisor', () => {
     expect(state).toMatchObject({
       status: 'ok',
       tier: 'default',
-      model: 'qwen3:8b',
+      // The default tier's model is [models] local, as [models.tiers] does not set one.
+      model: 'tiny',
       gpu: { available: true },
       thermal: { gpu_temp_c: 40, power_w: 250 },
       ollama: { host: ollama!.url, reachable: true },
@@ -101,7 +102,7 @@ describe('the hardware monitor process under the supervisor', () => {
     await waitFor(
       () =>
         statusMd(fleet!).includes(
-          '\nHardware: ok, tier default (qwen3:8b), GPU 40 °C, VRAM 512/10240 MiB, 250 W, Ollama reachable.\n',
+          '\nHardware: ok, tier default (tiny), GPU 40 °C, VRAM 512/10240 MiB, 250 W, Ollama reachable.\n',
         ),
       10_000,
       'the Hardware line in STATUS.md',
@@ -110,12 +111,17 @@ describe('the hardware monitor process under the supervisor', () => {
     // A worker reads hw_state.json at most once per poll interval (0.5 s here), so one interval after the
     // file appeared every worker has seen it (its last read may have come just before the first write).
     await sleep(500);
-    // At the default tier the worker keeps [models] local ("tiny"); lower tiers replace it (worker.test.ts).
+    // The worker asks for the state's model: "tiny" here; lower tiers' models in worker.test.ts.
     const task = fleet.queue.enqueue({ skill: 'test_model_hello', payload: {} });
     const done = await waitForStatus(fleet.queue, task.id, 'DONE', 20_000);
     expect(done.result).toMatchObject({ text: 'hi there', provider: 'local' });
     const chats = ollama!.requests.filter((request) => request.path === '/api/chat');
     expect(chats.map((request) => (request.body as { model: string }).model)).toEqual(['tiny']);
+    // A GPU tier: Ollama places the model (no num_gpu).
+    expect((chats[0]?.body as { options?: Record<string, unknown> }).options).toEqual({
+      num_predict: 8,
+      temperature: 0,
+    });
     // 250 W at the call's start and end, over its latency (rounded to whole ms in the ledger).
     const [row] = createUsageLedger({ queue: fleet.queue }).listUsage({ skill: 'test_model_hello' });
     expect(row).toMatchObject({ provider: 'local', model: 'tiny', ok: true });
@@ -123,6 +129,25 @@ describe('the hardware monitor process under the supervisor', () => {
     expect(Math.abs(row!.energyWh! - (250 * row!.latencyMs!) / 3_600_000)).toBeLessThanOrEqual(
       (250 * 0.5) / 3_600_000 + 1e-12,
     );
+  }, 60_000);
+
+  it('eco mode (a CPU tier): workers ask for the CPU tier model with Ollama num_gpu 0', async () => {
+    fleet = await startTestFleet(toml().replace('[fleet]\n', '[fleet]\neco_mode = true\n'), {
+      env: await startFakes(),
+    });
+    await stateOf(fleet, (state) => state.tier === 'critical' && state.use_gpu === false);
+    await sleep(500); // one poll interval: every worker has read the state
+    const task = fleet.queue.enqueue({ skill: 'test_model_hello', payload: {} });
+    await waitForStatus(fleet.queue, task.id, 'DONE', 20_000);
+    const chats = ollama!.requests
+      .filter((request) => request.path === '/api/chat')
+      .map((request) => request.body as { model: string; options?: { num_gpu?: number } });
+    expect(chats).toEqual([
+      expect.objectContaining({
+        model: 'qwen3:0.6b',
+        options: { num_predict: 8, temperature: 0, num_gpu: 0 },
+      }),
+    ]);
   }, 60_000);
 
   it('a killed monitor process is respawned and writes the state again', async () => {

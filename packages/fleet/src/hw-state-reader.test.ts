@@ -4,7 +4,12 @@ import { createTempHome, type TempHome } from '@biged/core/test';
 import { writeHwState } from '@biged/hw-monitor';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FleetError } from './errors/fleet-error';
-import { createHwStateReader, describeHwState, HW_STATE_STALE_POLLS } from './hw-state-reader';
+import {
+  createHwStateReader,
+  describeHwState,
+  HW_STATE_STALE_POLLS,
+  localNumGpuFrom,
+} from './hw-state-reader';
 import { hwStateFixture } from './test-helpers';
 
 let home: TempHome | undefined;
@@ -109,5 +114,31 @@ describe('describeHwState (the STATUS.md line)', () => {
     expect(describeHwState(hwStateFixture({ updated_at: old }), view)).toBe(
       `monitor not running (hw_state.json last written ${old})`,
     );
+  });
+});
+
+describe("localNumGpuFrom (num_gpu for the worker's local calls)", () => {
+  it.each([
+    ['a GPU tier', { tier: 'default', use_gpu: true }, undefined],
+    ['a lower GPU tier', { tier: 'low', use_gpu: true }, undefined],
+    ['the CPU tier (critical)', { tier: 'critical', use_gpu: false }, 0],
+    ['eco mode', { tier: 'critical', use_gpu: false, eco_mode: true, status: 'eco' }, 0],
+    ['training (GPU held, CPU tier)', { tier: 'critical', use_gpu: false, training: true }, 0],
+    ['use_gpu false at a GPU tier name', { tier: 'mid', use_gpu: false }, 0],
+  ] as const)('%s', async (_label, fields, expected) => {
+    const { file, clock, reader } = setup();
+    await writeHwState(file, hwStateFixture({ ...fields, updated_at: at(clock.now) }));
+    expect(localNumGpuFrom(reader)()).toBe(expected);
+  });
+
+  it('no state or a stale one: undefined (Ollama decides)', async () => {
+    const { file, clock, reader } = setup();
+    const numGpu = localNumGpuFrom(reader);
+    expect(numGpu()).toBeUndefined();
+    await writeHwState(file, hwStateFixture({ tier: 'critical', use_gpu: false, updated_at: at(clock.now) }));
+    clock.now += 5000;
+    expect(numGpu()).toBe(0);
+    clock.now += HW_STATE_STALE_POLLS * 5000 + 1;
+    expect(numGpu()).toBeUndefined();
   });
 });

@@ -107,3 +107,16 @@ export function describeHwState(
   );
   return oneLine(parts.join(', '));
 }
+
+/**
+ * Ollama's `num_gpu` for the worker's local calls (`createFleetRouter`'s `localNumGpu`), from the
+ * hardware monitor's state: `0` (CPU only) while it runs a CPU tier (the `critical` tier, eco mode,
+ * training, or no GPU: `use_gpu: false`), else `undefined` (Ollama places the model). A missing or stale
+ * state gives `undefined`: without a monitor the fleet does not second-guess Ollama.
+ */
+export function localNumGpuFrom(reader: HwStateReader): () => number | undefined {
+  return () => {
+    const state = reader.current();
+    return state && (state.use_gpu === false || state.tier === 'critical') ? 0 : undefined;
+  };
+}

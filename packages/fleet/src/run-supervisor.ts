@@ -9,6 +9,7 @@ import {
   toError,
 } from '@biged/core';
 import { createQueue } from '@biged/queue';
+import { installCrashReporter } from './debug-report';
 import { FleetError } from './errors/fleet-error';
 import { createSupervisor, type Supervisor } from './supervisor';
 import {
@@ -67,6 +68,16 @@ export async function runSupervisor({
   const log: Logger = createLogger({ logsDir: paths.logs, role: 'supervisor', level: config.logging.level });
   for (const warning of warnings) log.warn(warning);
   const queue = createQueue(queueOptionsFromConfig(config, home));
+  // While the fleet runs, an uncaught exception or unhandled rejection in this process writes a debug
+  // report (reports/debug) and exits 1; the handlers go when the run ends.
+  const crashReporter = installCrashReporter({
+    home,
+    component: 'supervisor',
+    onReport: () => {
+      clearSupervisorState(home);
+      log.flush();
+    },
+  });
   const startedAt = new Date().toISOString();
   const saveState = (ready: boolean) =>
     writeSupervisorState(home, {
@@ -119,5 +130,6 @@ export async function runSupervisor({
     queue.close();
     clearSupervisorState(home);
     log.flush();
+    crashReporter.uninstall();
   }
 }

@@ -1,5 +1,5 @@
 import { readFileSync, rmSync } from 'node:fs';
-import { fleetPaths, writeFileAtomicSync } from '@biged/core';
+import { fleetPaths, writeFileAtomicSync } from '@biged/core/config';
 
 /** What `run/supervisor.json` in the fleet home holds while a supervisor runs. */
 export interface SupervisorState {

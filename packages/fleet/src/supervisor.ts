@@ -22,7 +22,14 @@ import {
   type StartLocalBackendOptions,
   startLocalBackend,
 } from './local-backend';
+import { type Scheduler, type StartSchedulerOptions, startScheduler } from './scheduler';
 import { writeStatusMarkdown } from './status-file';
+import {
+  createWorkerControl,
+  type SupervisorControlLoop,
+  startSupervisorControlLoop,
+  type WorkerControl,
+} from './supervisor-control';
 
 /** Events the supervisor emits (`noun:verb`). */
 export interface SupervisorEventMap {
@@ -68,6 +75,16 @@ export interface CreateSupervisorOptions {
    * `BIGED_OLLAMA_HOST` is looked up unless `localBackend.env` says otherwise. Default: `process.env`.
    */
   env?: NodeJS.ProcessEnv;
+  /**
+   * Process control requests on the `sup` channel (see `startSupervisorControlLoop`): `false` to read
+   * none, or `{ pollMs }`. Default: read every 250 ms once the fleet is ready.
+   */
+  control?: false | { pollMs?: number };
+  /**
+   * The scheduler (issue 11): syncs `[[schedules]]` into the queue and fires due schedules every second
+   * once the fleet is ready. `false`: none; or `{ tickMs, clock }`. Default: every 1000 ms, `Date.now`.
+   */
+  scheduler?: false | Pick<StartSchedulerOptions, 'tickMs' | 'clock' | 'graceMs'>;
 }
 
 /** A running supervisor. */
@@ -86,6 +103,8 @@ export interface Supervisor {
   localBackend(): LocalBackend | undefined;
   /** The hardware monitor process, or undefined when the fleet runs none. */
   hwMonitor(): { pid: number | null; restarts: number } | undefined;
+  /** Stop, start or restart workers while the supervisor keeps running (what control requests use). */
+  workerControl(): WorkerControl;
   on<K extends keyof SupervisorEventMap>(event: K, listener: (...args: SupervisorEventMap[K]) => void): void;
 }
 
@@ -96,6 +115,8 @@ interface WorkerSlot {
   startedAt: number;
   respawnTimer: NodeJS.Timeout | null;
   ready: boolean;
+  /** Held stopped by worker control: not respawned when it exits. */
+  held: boolean;
 }
 
 /** A built entry script of this package (src/ runs under vitest resolve to dist/). */
@@ -143,7 +164,7 @@ export function createSupervisor(options: CreateSupervisorOptions): Supervisor {
   const slots = new Map<string, WorkerSlot>(
     agents.map((agent) => [
       agent.name,
-      { agent, child: null, restarts: 0, startedAt: 0, respawnTimer: null, ready: false },
+      { agent, child: null, restarts: 0, startedAt: 0, respawnTimer: null, ready: false, held: false },
     ]),
   );
   const timers: NodeJS.Timeout[] = [];
@@ -269,7 +290,7 @@ export function createSupervisor(options: CreateSupervisorOptions): Supervisor {
           error: toError(error).message,
         });
       }
-      if (stopping) return;
+      if (stopping || slot.held) return;
       const delayMs = nextDelay(slot);
       emit('worker:respawn-scheduled', { name: slot.agent.name, delayMs, restarts: slot.restarts });
       slot.respawnTimer = setTimeout(() => {
@@ -326,6 +347,16 @@ export function createSupervisor(options: CreateSupervisorOptions): Supervisor {
       log.warn('could not write STATUS.md', { error: toError(error).message });
     }
   };
+
+  const workerControl = createWorkerControl({
+    slots,
+    spawn: (slot) => spawn(slot as WorkerSlot),
+    killAfterMs: config.workers.shutdown_grace_secs * 1000 + 5_000,
+    isStopping: () => stopping,
+    log,
+  });
+  let controlLoop: SupervisorControlLoop | undefined;
+  let scheduler: Scheduler | undefined;
 
   return {
     async start() {
@@ -385,12 +416,23 @@ export function createSupervisor(options: CreateSupervisorOptions): Supervisor {
       );
       for (const timer of timers) timer.unref();
       writeStatus();
+      if (options.control !== false && !stopping)
+        controlLoop = startSupervisorControlLoop({
+          queue,
+          control: workerControl,
+          log,
+          ...(options.control?.pollMs !== undefined ? { pollMs: options.control.pollMs } : {}),
+        });
+      if (options.scheduler !== false && !stopping)
+        scheduler = startScheduler({ queue, config, log, ...options.scheduler });
       log.info('fleet ready', { workers: slots.size });
     },
 
     async stop() {
       stopping = true;
       for (const timer of timers) clearInterval(timer);
+      scheduler?.stop();
+      await controlLoop?.stop();
       const graceMs = config.workers.shutdown_grace_secs * 1000;
       const exits: Promise<void>[] = [];
       if (monitor.respawnTimer) clearTimeout(monitor.respawnTimer);
@@ -447,6 +489,7 @@ export function createSupervisor(options: CreateSupervisorOptions): Supervisor {
     localBackend: () => backend,
     hwMonitor: () =>
       monitorEntry ? { pid: monitor.child?.pid ?? null, restarts: monitor.restarts } : undefined,
+    workerControl: () => workerControl,
     on(event, listener) {
       events.on(event, listener as (...args: unknown[]) => void);
     },

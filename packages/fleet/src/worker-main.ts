@@ -5,6 +5,7 @@
 import { hostname } from 'node:os';
 import {
   createLogger,
+  createSecretsStore,
   type FleetConfig,
   type FleetPaths,
   fleetPaths,
@@ -15,9 +16,16 @@ import {
   toError,
 } from '@biged/core';
 import { createFleetRouter } from '@biged/model-providers';
-import { createLedgerUsageSink, createQueue, createUsageLedger, type TaskQueue } from '@biged/queue';
+import {
+  createAuditedSecretsStore,
+  createLedgerUsageSink,
+  createQueue,
+  createUsageLedger,
+  type TaskQueue,
+} from '@biged/queue';
+import { installCrashReporter } from './debug-report';
 import { createEnergyUsageSink } from './energy-usage-sink';
-import { createHwStateReader, type HwStateReader } from './hw-state-reader';
+import { createHwStateReader, type HwStateReader, localNumGpuFrom } from './hw-state-reader';
 import { loadFleetSkills } from './load-fleet-skills';
 import { LOCAL_BACKEND_KIND_ENV, LOCAL_MODELS_HINT_ENV } from './local-backend';
 import { runWorker } from './worker';
@@ -25,6 +33,10 @@ import { runWorker } from './worker';
 const home = process.env.BIGED_HOME;
 const name = process.env.BIGED_AGENT;
 const role = process.env.BIGED_ROLE ?? name;
+// An uncaught exception or unhandled rejection writes a debug report to <home>/reports/debug, then exits 1.
+const crashReporter = home
+  ? installCrashReporter({ home, component: `worker:${name ?? 'unknown'}` })
+  : undefined;
 
 /**
  * The worker's one model router, shared by all its tasks: providers from fleet.toml, the local one at
@@ -45,6 +57,19 @@ function buildRouter(
     return createFleetRouter({
       config,
       paths,
+      // Every key a provider loads is a `secret_read` audit row (the key's name, never its value).
+      secrets: createAuditedSecretsStore({
+        store: createSecretsStore({ airGap: config.fleet.air_gap_mode }),
+        audit: queue,
+        actor: name ?? 'worker',
+        onAuditError: (error) =>
+          log.warn('could not write the secret_read audit row', { error: error.message }),
+      }),
+      // A CPU tier (eco mode, the CPU fallback, training) keeps local calls off the GPU: num_gpu 0. The
+      // embedded backend serves its own GGUF files and places them itself.
+      ...(hwState && process.env[LOCAL_BACKEND_KIND_ENV] !== 'embedded'
+        ? { localNumGpu: localNumGpuFrom(hwState) }
+        : {}),
       usage: hwState
         ? createEnergyUsageSink({ sink: ledgerSink, powerW: () => hwState.current()?.thermal.power_w })
         : ledgerSink,
@@ -122,6 +147,7 @@ main().then(
   (code) => process.exit(code),
   (error: unknown) => {
     console.error(toError(error).stack);
+    crashReporter?.report(error);
     process.exit(1);
   },
 );

@@ -195,6 +195,26 @@ describe('runWorker messages', () => {
   });
 });
 
+describe('runWorker gc messages (memory_optimizer)', () => {
+  it('runs global.gc on a { type: "gc" } message when Node exposes it, and keeps working', async () => {
+    const saved = globalThis.gc;
+    let collections = 0;
+    globalThis.gc = (() => {
+      collections += 1;
+    }) as typeof globalThis.gc;
+    try {
+      const queue = start();
+      queue.sendMessage({ to: 'w', from: 'memory_optimizer', body: { type: 'gc' } });
+      await waitFor(() => queue.inbox('w').length === 0 || undefined, 10_000, 'the gc message read');
+      expect(collections).toBe(1);
+      const after = queue.enqueue({ skill: 'pause', payload: { ms: 1 } });
+      await waitForStatus(queue, after.id, 'DONE', 10_000);
+    } finally {
+      globalThis.gc = saved;
+    }
+  });
+});
+
 describe('runWorker model router', () => {
   it('gives every task the router, with usage booked to the task skill and agent in the ledger', async () => {
     const provider = new MockModelProvider({ providerId: 'local' });
@@ -356,7 +376,9 @@ describe('runWorker and the hardware monitor (hw_state.json)', () => {
     const model = (name: string) => ({ name, size_mb: 8000, vram_mb: 8000, expires_at: null });
     const vram = (usedMb: number) => ({ ...hwStateFixture().thermal, vram_used_mb: usedMb });
     // 9000 of 10240 MiB is 88 %: over `high` (0.85), under `emergency` (0.92); another model is loaded.
+    // At the default tier the monitor names [models] local ("tiny") as the tier model.
     let state = hwStateFixture({
+      model: 'tiny',
       thermal: vram(9000),
       models_loaded: [model('qwen3:8b')],
       poll_interval_secs: 0.5,
@@ -386,7 +408,7 @@ describe('runWorker and the hardware monitor (hw_state.json)', () => {
         return urgent;
       };
 
-      // Default tier: the model wanted is [models] local ("tiny"), and it is not loaded.
+      // Default tier: the model wanted is the state's model ("tiny", [models] local), and it is not loaded.
       const first = await heavyWaits();
       // The monitor sees "tiny" loaded (VRAM still high): the task needs no new VRAM, so it runs.
       state = { ...state, models_loaded: [model('qwen3:8b'), model('tiny')] };
@@ -457,13 +479,15 @@ describe('runWorker and the hardware monitor (hw_state.json)', () => {
     );
   });
 
-  it('keeps [models] local at the default tier: tiers only step the fleet down', async () => {
+  it("asks for the state's model at the default tier too ([models.tiers] default set over [models] local)", async () => {
     const provider = new MockModelProvider({ providerId: 'local' });
     const { queue } = await startFollowing(
       {},
       {
+        // The monitor names tiers.default when fleet.toml sets it, else [models] local: the worker no
+        // longer second-guesses the state at the default tier.
         before: (paths) =>
-          writeHwState(paths.hwState, hwStateFixture({ model: 'qwen3:8b', tier: 'default' })),
+          writeHwState(paths.hwState, hwStateFixture({ model: 'llama3:8b', tier: 'default' })),
         models: () =>
           createRouter({
             providers: [provider],
@@ -474,7 +498,7 @@ describe('runWorker and the hardware monitor (hw_state.json)', () => {
     );
     const task = queue.enqueue({ skill: 'ask', payload: { prompt: 'hi' } });
     await waitForStatus(queue, task.id, 'DONE', 10_000);
-    expect(provider.calls.map((call) => call.request.model)).toEqual(['tiny']);
+    expect(provider.calls.map((call) => call.request.model)).toEqual(['llama3:8b']);
   });
 
   it('keeps the configured model when told not to follow the tier (the embedded backend)', async () => {

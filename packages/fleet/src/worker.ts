@@ -4,6 +4,7 @@ import {
   type AgentSpec,
   affinityOf,
   BigedError,
+  type FileSystemGuard,
   type FleetConfig,
   type FleetPaths,
   type Logger,
@@ -17,8 +18,18 @@ import {
 } from '@biged/core';
 import { admitGpuTask, type HwState } from '@biged/hw-monitor';
 import type { ClaimOptions, TaskQueue } from '@biged/queue';
-import { runSkill, type SkillModelRouter, type SkillRegistry } from '@biged/skill-sdk';
+import {
+  HumanInputRequiredError,
+  runSkill,
+  type SkillModelRouter,
+  type SkillRegistry,
+} from '@biged/skill-sdk';
+import { createAskHuman, parkForHuman } from './human-input';
 import { createHwStateReader, type HwStateReader } from './hw-state-reader';
+import { createIdleWork } from './idle-work';
+import { createWorkerFsGuard } from './worker-fs-guard';
+import { collectGarbage } from './worker-gc';
+import { createWorkflowStepGate } from './workflow-step';
 
 /** Options for `runWorker`. */
 export interface RunWorkerOptions {
@@ -44,7 +55,8 @@ export interface RunWorkerOptions {
   /**
    * The hardware monitor's state (hw_state.json), which the worker follows: it does not claim
    * `[thermal] gpu_heavy_skills` while the state says `gpu_heavy_allowed: false` or while `admitGpuTask`
-   * refuses the model they would call (the tier model below the default tier, else `[models] local`) with
+   * refuses the model they would call (the state's tier `model`; at the default tier that is `[models]
+   * local` unless `[models.tiers] default` is set) with
    * the state's `models_loaded` and VRAM figures (so they wait for VRAM instead of forcing a model swap),
    * and a `local` model call
    * that names no model asks for the state's tier `model`. A missing or stale state changes nothing.
@@ -57,8 +69,22 @@ export interface RunWorkerOptions {
    * worker-main turns it off for the embedded backend, which serves only its own GGUF files.
    */
   useTierModel?: boolean;
-  /** Called after every finished task (tests, benchmarks). */
-  onTaskFinished?: (task: Task, outcome: 'DONE' | 'FAILED' | 'RETRY' | 'CANCELLED') => void;
+  /**
+   * The guard behind every skill's `ctx.fs` (issue 9): `[filesystem]` zones, overrides and enforcement,
+   * each decision written to the audit trail. `false`: the old roots (home + payload paths). Default
+   * `createWorkerFsGuard` on the queue.
+   */
+  fsGuard?: FileSystemGuard | false;
+  /**
+   * Called after every finished task (tests, benchmarks); `WAITING_HUMAN`: the skill asked a human
+   * (`ctx.queue.askHuman`) and the task was parked until an answer.
+   */
+  onTaskFinished?: (
+    task: Task,
+    outcome: 'DONE' | 'FAILED' | 'RETRY' | 'CANCELLED' | 'WAITING_HUMAN' | 'SKIPPED',
+  ) => void;
+  /** Random numbers in [0, 1) for picking idle work by weight (tests seed it). Default `Math.random`. */
+  random?: () => number;
 }
 
 /** A running worker loop. */
@@ -82,7 +108,9 @@ interface RunningTask {
 type Outcome =
   | { kind: 'done'; result: unknown }
   | { kind: 'failed'; error: string; retry: boolean }
-  | { kind: 'cancelled' };
+  | { kind: 'cancelled' }
+  | { kind: 'parked' }
+  | { kind: 'skipped' };
 
 /** A task faster than this lets the worker claim the next ones in a batch. */
 const FAST_TASK_MS = 5;
@@ -104,6 +132,11 @@ const NO_RETRY_CODES = new Set([
   // A result too large or too deep to scan for secrets is not stored unscanned; running again will not help.
   'DLP_INPUT_TOO_LARGE',
   'DLP_INPUT_TOO_DEEP',
+  // A path outside the zones under enforce = true is refused the same way every time.
+  'FS_ZONE_DENIED',
+  // A workflow step whose `$` reference has no value (issue 11): the same on every attempt.
+  'WORKFLOW_STEP_UNRESOLVED',
+  'WORKFLOW_UNKNOWN_VARIABLE',
 ]);
 
 /**
@@ -156,6 +189,8 @@ export function withTierModel(
  */
 export function runWorker(options: RunWorkerOptions): WorkerHandle {
   const { agent, config, paths, queue, skills, log, localModelsHint } = options;
+  const fsGuard =
+    options.fsGuard ?? createWorkerFsGuard({ config, home: paths.home, queue, agent: agent.name, log });
   const idle = options.idlePollMs ?? { min: 5, max: 250 };
   const heartbeatMs = config.fleet.heartbeat_interval_secs * 1000;
   const hwState =
@@ -168,12 +203,9 @@ export function runWorker(options: RunWorkerOptions): WorkerHandle {
       : false);
   const models =
     hwState && options.models && options.useTierModel !== false
-      ? withTierModel(options.models, () => {
-          // At the default tier `[models] local` stands: the monitor's tiers only step the fleet down
-          // (heat, VRAM, eco, training), so a user's own local model is never swapped for tiers.default.
-          const state = hwState.current();
-          return state && state.tier !== 'default' ? state.model : undefined;
-        })
+      ? // The monitor's default tier model is `[models] local` unless [models.tiers] sets it, so the
+        // state's model is the one to ask for at every tier.
+        withTierModel(options.models, () => hwState.current()?.model)
       : options.models;
   const skillNames = skills.list().map((skill) => skill.name);
   const claimOptions: ClaimOptions = {
@@ -194,9 +226,8 @@ export function runWorker(options: RunWorkerOptions): WorkerHandle {
   /** Why GPU-heavy work must wait under `state`, or undefined when it may be claimed. */
   const heavyPauseReason = (state: HwState): string | undefined => {
     if (state.gpu_heavy_allowed === false) return 'the GPU is cooling down';
-    const model = state.tier !== 'default' ? state.model : config.models.local;
     const admission = admitGpuTask({
-      model,
+      model: state.model,
       loadedModels: state.models_loaded.map((loaded) => loaded.name),
       vramUsedMb: state.thermal.vram_used_mb,
       vramTotalMb: state.thermal.vram_total_mb,
@@ -219,6 +250,18 @@ export function runWorker(options: RunWorkerOptions): WorkerHandle {
     }
     return decided !== undefined;
   };
+  const workflowSteps = createWorkflowStepGate({ queue, agent: agent.name, log });
+  // Idle work (issue 11): undefined unless [fleet] idle_enabled and the role has a curriculum.
+  const idleWork = createIdleWork({
+    queue,
+    agent,
+    config,
+    paths,
+    log,
+    skills: skillNames,
+    hwState,
+    ...(options.random ? { random: options.random } : {}),
+  });
   let stopping = false;
   let current: RunningTask | null = null;
   const cancelRunning = (running: RunningTask, reason: Error) => {
@@ -271,11 +314,15 @@ export function runWorker(options: RunWorkerOptions): WorkerHandle {
         return { kind: 'failed', error: `unknown skill "${task.skill}"`, retry: false };
       }
       const skill = skills.get(task.skill);
+      // Workflow steps (issue 11): a false condition skips the task; `$` references resolve here.
+      const step = workflowSteps.prepare(task);
+      if (step.kind === 'skipped') return { kind: 'skipped' };
+      const payload = step.payload;
       const timeoutMs = config.skills.timeouts[task.skill]
         ? config.skills.timeouts[task.skill]! * 1000
         : task.timeoutMs;
       taskLog.debug('task started', { attempt: task.attempts });
-      const { result, durationMs } = await runSkill(skill, task.payload, {
+      const { result, durationMs } = await runSkill(skill, payload, {
         config,
         home: paths.home,
         log: taskLog,
@@ -284,11 +331,13 @@ export function runWorker(options: RunWorkerOptions): WorkerHandle {
           if (running.cancelled) cancel(running.cancelled);
         },
         timeoutMs,
-        readRoots: readRootsOf(task.payload),
+        readRoots: readRootsOf(payload),
+        ...(fsGuard ? { fsGuard } : {}),
         task: { id: task.id, attempt: task.attempts, agent: agent.name },
         models,
         queue: {
           spawn: async (child) => queue.enqueue({ ...child, parentId: task.id }).id,
+          askHuman: createAskHuman(queue, task.id),
         },
       });
       const scanned = redactJson(result ?? null);
@@ -304,6 +353,17 @@ export function runWorker(options: RunWorkerOptions): WorkerHandle {
       if (running.cancelled && queue.get(task.id)?.status === 'CANCELLED') {
         taskLog.info('task cancelled');
         return { kind: 'cancelled' };
+      }
+      // Not a failure: the skill asked a human. The task waits in WAITING_HUMAN (issue 4, human-in-the-loop).
+      if (HumanInputRequiredError.isInstance(error)) {
+        const parked = parkForHuman(queue, task.id, agent.name, error);
+        if (parked.kind === 'parked') {
+          taskLog.info('task waits for a human', { requestId: parked.requestId });
+          return { kind: 'parked' };
+        }
+        const stored = storableError(task, parked.error);
+        taskLog.error('task failed', { error: stored, retry: false });
+        return { kind: 'failed', error: stored, retry: false };
       }
       const failure = toError(error);
       // A payload that fails the skill's schema, or a network skill in offline mode, fails the same way
@@ -366,6 +426,14 @@ export function runWorker(options: RunWorkerOptions): WorkerHandle {
             messageId: message.id,
           });
         paused = pause;
+      } else if (type === 'gc') {
+        // memory_optimizer's optimize: a full collection when Node exposes global.gc, else nothing.
+        const outcome = collectGarbage();
+        log.info(outcome.ran ? 'garbage collected on request' : 'gc requested; global.gc not exposed', {
+          from: message.from,
+          messageId: message.id,
+          ...outcome,
+        });
       } else {
         log.info('message', {
           from: message.from,
@@ -426,6 +494,8 @@ export function runWorker(options: RunWorkerOptions): WorkerHandle {
           completed.length > 0 || failed.length > 0
             ? settle(true)
             : queue.claimMany(pausedNow() ? coolingClaimRequest : claimRequest, batch);
+        // Only after a claim that found nothing: idle work never goes ahead of real tasks.
+        if (idleWork) held = idleWork.after(held, pausedNow() ? coolingClaimRequest : claimRequest);
         if (held.length === 0) {
           await new Promise<void>((resolve) => {
             const timer = setTimeout(resolve, pollMs);
@@ -455,8 +525,10 @@ export function runWorker(options: RunWorkerOptions): WorkerHandle {
           task,
           outcome.retry && task.attempts < task.maxAttempts ? 'RETRY' : 'FAILED',
         );
+      } else if (outcome.kind === 'parked') {
+        options.onTaskFinished?.(task, 'WAITING_HUMAN');
       } else {
-        options.onTaskFinished?.(task, 'CANCELLED');
+        options.onTaskFinished?.(task, outcome.kind === 'skipped' ? 'SKIPPED' : 'CANCELLED');
       }
       if (!fast && held.length > 0) {
         settle(

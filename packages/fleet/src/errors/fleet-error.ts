@@ -1,4 +1,4 @@
-import { BigedError } from '@biged/core';
+import { BigedError } from '@biged/core/config';
 
 const name = 'FleetError';
 const marker = `biged.error.${name}`;
@@ -11,7 +11,11 @@ export type FleetErrorCode =
   | 'FLEET_START_TIMEOUT'
   | 'FLEET_STOP_TIMEOUT'
   | 'FLEET_NO_WORKERS'
-  | 'FLEET_INVALID_OPTION';
+  | 'FLEET_INVALID_OPTION'
+  /** No ready supervisor runs for the home (process control). */
+  | 'FLEET_NOT_RUNNING'
+  /** The supervisor did not answer a control request in time. */
+  | 'FLEET_CONTROL_TIMEOUT';
 
 /** The supervisor could not start, stop or find its workers, or a fleet factory got an invalid option. */
 export class FleetError extends BigedError {
