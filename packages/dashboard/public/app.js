@@ -22,7 +22,7 @@
   }
   const token = () => localStorage.getItem(TOKEN_KEY) || '';
 
-  const state = { tasks: new Map(), agents: new Map(), alerts: new Map(), counts: {} };
+  const state = { tasks: new Map(), agents: new Map(), alerts: new Map(), hitl: new Map(), counts: {} };
 
   function toast(message) {
     const element = $('toast');
@@ -39,9 +39,15 @@
     return body;
   }
 
-  async function post(url) {
+  async function post(url, json) {
     if (!token()) askToken();
-    const response = await fetch(url, { method: 'POST', headers: { Authorization: `Bearer ${token()}` } });
+    const headers = { Authorization: `Bearer ${token()}` };
+    if (json !== undefined) headers['Content-Type'] = 'application/json';
+    const response = await fetch(url, {
+      method: 'POST',
+      headers,
+      ...(json !== undefined ? { body: JSON.stringify(json) } : {}),
+    });
     const body = await response.json().catch(() => ({}));
     if (!response.ok) {
       toast(
@@ -169,6 +175,60 @@
     );
   }
 
+  // Agent requests: questions skills asked a human (HITL), open ones first; approve or reject in place.
+  function renderHitl() {
+    const open = [...state.hitl.values()].filter((request) => request.status === 'open');
+    open.sort((a, b) => a.id - b.id);
+    $('hitl-count').textContent = open.length ? `${open.length} open` : '';
+    $('hitl').replaceChildren(
+      ...(open.length === 0
+        ? [el('li', { class: 'empty' }, 'no open requests')]
+        : open.map((request) => {
+            const note = el('input', {
+              type: 'text',
+              maxlength: '8192',
+              placeholder: 'note or reason (optional)',
+              'aria-label': `answer to request ${request.id}`,
+            });
+            const reply = (status) => answerHitl(request.id, status, note.value.trim());
+            return el(
+              'li',
+              { 'data-hitl-id': request.id },
+              el('div', { class: 'question' }, request.question),
+              el('small', {}, `${request.agent} · task #${request.taskId} · ${time(request.createdAt)}`),
+              request.context
+                ? el('pre', { class: 'context' }, JSON.stringify(request.context, null, 2).slice(0, 2000))
+                : '',
+              el(
+                'div',
+                { class: 'actions' },
+                note,
+                el(
+                  'button',
+                  { type: 'button', 'data-approve': request.id, onclick: () => reply('approved') },
+                  'Approve',
+                ),
+                el(
+                  'button',
+                  { type: 'button', 'data-reject': request.id, onclick: () => reply('rejected') },
+                  'Reject',
+                ),
+              ),
+            );
+          })),
+    );
+  }
+
+  async function answerHitl(id, status, response) {
+    const body = await post(`/api/hitl/${id}/answer`, { status, ...(response ? { response } : {}) });
+    if (body?.request) {
+      state.hitl.set(body.request.id, body.request);
+      renderHitl();
+      scheduleRefresh();
+      toast(`request #${id} ${status}`);
+    }
+  }
+
   async function acknowledge(id) {
     const body = await post(`/api/alerts/ack/${id}`);
     if (body?.alert) {
@@ -280,14 +340,17 @@
     pill.className = `pill ${health.healthy ? 'ok' : 'bad'}`;
   }
   async function loadAll() {
-    const [activity, alerts] = await Promise.all([
+    const [activity, alerts, hitl] = await Promise.all([
       getJson('/api/activity?limit=200'),
       getJson('/api/alerts?limit=200'),
+      getJson('/api/hitl?status=open&limit=200'),
     ]);
     state.tasks = new Map(activity.tasks.map((task) => [task.id, task]));
     state.alerts = new Map(alerts.alerts.map((alert) => [alert.id, alert]));
+    state.hitl = new Map(hitl.requests.map((request) => [request.id, request]));
     renderTasks();
     renderAlerts();
+    renderHitl();
     await Promise.all([loadStatus(), loadHealth(), loadThermal(), loadUsage()]);
   }
   const loadThermal = async () => renderThermal(await getJson('/api/thermal'));
@@ -328,6 +391,11 @@
       state.agents.set(agent.name, agent);
       renderAgents();
       scheduleRefresh();
+    });
+    source.addEventListener('hitl', (event) => {
+      const request = JSON.parse(event.data);
+      state.hitl.set(request.id, request);
+      renderHitl();
     });
     source.addEventListener('alert', (event) => {
       const alert = JSON.parse(event.data);

@@ -1,6 +1,6 @@
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { fleetPaths, parseFleetConfig } from '@biged/core';
+import { ConfigError, fleetPaths, parseFleetConfig } from '@biged/core';
 import { writeHwState } from '@biged/hw-monitor';
 import { createQueue, createUsageLedger } from '@biged/queue';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -300,15 +300,45 @@ describe('alerts and process control', () => {
     expect(calls).toEqual(['start', 'stop', 'restart coder_9']);
   });
 
+  it('answers 503 "fleet not running" and 504 on a supervisor timeout, as the control reports them', async () => {
+    const failing = (code: 'DASHBOARD_FLEET_NOT_RUNNING' | 'DASHBOARD_CONTROL_TIMEOUT') => () => {
+      throw new DashboardError({
+        code,
+        message: code === 'DASHBOARD_FLEET_NOT_RUNNING' ? 'fleet not running' : 'no answer',
+      });
+    };
+    fleet = createTestFleet({
+      control: {
+        start: failing('DASHBOARD_FLEET_NOT_RUNNING'),
+        stop: async () => failing('DASHBOARD_CONTROL_TIMEOUT')(),
+        restart: () => {
+          throw new Error('boom /home/secret/path');
+        },
+      },
+    });
+    const post = (url: string) => fleet!.dashboard.app.request(url, { method: 'POST', headers: auth });
+    const start = await post('/api/fleet/start');
+    expect(start.status).toBe(503);
+    expect(await start.json()).toEqual({
+      error: { code: 'DASHBOARD_FLEET_NOT_RUNNING', message: 'fleet not running' },
+    });
+    const stop = await post('/api/fleet/stop');
+    expect(stop.status).toBe(504);
+    expect(((await stop.json()) as ErrorResponse).error.code).toBe('DASHBOARD_CONTROL_TIMEOUT');
+    const restart = await post('/api/fleet/worker/coder_1/restart');
+    expect(restart.status).toBe(500);
+    expect(JSON.stringify(await restart.json())).not.toContain('secret');
+  });
+
   it('answers 501 with the issue it waits for on routes without a data source', async () => {
     fleet = createTestFleet();
-    for (const route of ['/api/audit', '/api/comms', '/api/fleet/marathon']) {
+    for (const route of ['/api/comms', '/api/fleet/marathon', '/api/fleet/checkpoints']) {
       const { status, body } = await getJson<ErrorResponse>(fleet, route);
       expect(status).toBe(501);
       expect(body.error.code).toBe('DASHBOARD_NOT_IMPLEMENTED');
     }
-    expect((await getJson<ErrorResponse>(fleet, '/api/audit')).body.error.message).toMatch(
-      /comes with the audit issue/,
+    expect((await getJson<ErrorResponse>(fleet, '/api/fleet/marathon')).body.error.message).toMatch(
+      /comes with the marathon issue/,
     );
   });
 });
@@ -408,6 +438,83 @@ describe('security', () => {
       headers: { Host: 'fleet.lan:5555' },
     });
     expect(named.status).toBe(200);
+  });
+
+  it('answers to [dashboard] allowed_hosts and bind_address besides loopback, and nothing else', async () => {
+    fleet = createTestFleet({
+      config: { dashboard: { bind_address: '192.168.1.20', allowed_hosts: ['biged.lan', '[fd00::1]'] } },
+    });
+    const status = async (host: string) =>
+      (await fleet!.dashboard.app.request(`http://${host}/api/status`, { headers: { Host: host } })).status;
+    for (const host of [
+      'biged.lan:5555',
+      'BIGED.LAN',
+      '[fd00::1]:5555',
+      '192.168.1.20:5555',
+      'localhost:5555',
+    ])
+      expect(await status(host)).toBe(200);
+    for (const host of ['evil.example:5555', 'biged.lan.evil.example', '192.168.1.21:5555', '[fd00::2]:5555'])
+      expect(await status(host)).toBe(403);
+    // A wildcard bind is no host name: only loopback and allowed_hosts then.
+    fleet.cleanup();
+    fleet = createTestFleet({ config: { dashboard: { bind_address: '0.0.0.0' } } });
+    expect(await status('0.0.0.0:5555')).toBe(403);
+    expect(await status('127.0.0.1:5555')).toBe(200);
+  });
+
+  it('rejects malformed allowed_hosts and cors_origins entries in fleet.toml with the key named', () => {
+    for (const dashboard of [
+      { allowed_hosts: ['http://biged.lan'] },
+      { allowed_hosts: ['biged.lan:5555'] },
+      { allowed_hosts: ['*.lan'] },
+      { cors_origins: ['grafana.lan'] },
+      { cors_origins: ['http://grafana.lan/path'] },
+      { cors_origins: ['*'] },
+    ]) {
+      let caught: unknown;
+      try {
+        parseFleetConfig({ dashboard });
+      } catch (error) {
+        caught = error;
+      }
+      expect(ConfigError.isInstance(caught)).toBe(true);
+      expect((caught as ConfigError).issues.map((issue) => issue.key)[0]).toMatch(
+        /^dashboard\.(allowed_hosts|cors_origins)\.0$/,
+      );
+    }
+  });
+
+  it('lets a cors_origins page read (GET, preflight) but refuses its POST even with the token', async () => {
+    fleet = createTestFleet({ config: { dashboard: { cors_origins: ['http://grafana.lan:3000'] } } });
+    const alert = fleet.queue.raiseAlert({ type: 'x', severity: 'info', message: 'm', source: 's' });
+    const headers = { Host: '127.0.0.1:5555', Origin: 'http://grafana.lan:3000' };
+    const read = await fleet.dashboard.app.request('http://127.0.0.1:5555/api/status', { headers });
+    expect(read.status).toBe(200);
+    expect(read.headers.get('access-control-allow-origin')).toBe('http://grafana.lan:3000');
+    expect(read.headers.get('vary')).toContain('Origin');
+    const preflight = await fleet.dashboard.app.request('http://127.0.0.1:5555/api/status', {
+      method: 'OPTIONS',
+      headers: { ...headers, 'Access-Control-Request-Method': 'GET' },
+    });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get('access-control-allow-methods')).toBe('GET, HEAD');
+    const post = await fleet.dashboard.app.request(`http://127.0.0.1:5555/api/alerts/ack/${alert.id}`, {
+      method: 'POST',
+      headers: { ...headers, ...auth },
+    });
+    expect(post.status).toBe(403);
+    expect(((await post.json()) as ErrorResponse).error.message).toMatch(/even with the token/);
+    expect(fleet.queue.listAlerts({ activeOnly: true })).toHaveLength(1);
+    // Other origins: no read, no preflight, no CORS header.
+    for (const method of ['GET', 'OPTIONS']) {
+      const other = await fleet.dashboard.app.request('http://127.0.0.1:5555/api/status', {
+        method,
+        headers: { Host: '127.0.0.1:5555', Origin: 'http://grafana.lan:3001' },
+      });
+      expect(other.status).toBe(403);
+      expect(other.headers.get('access-control-allow-origin')).toBeNull();
+    }
   });
 
   it('never sends a secret: config values under key/token/secret/password keys are redacted', async () => {

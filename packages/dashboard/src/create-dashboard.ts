@@ -35,6 +35,7 @@ import { DashboardError, type DashboardErrorCode } from './errors/dashboard-erro
 import { createEventHub, EVENT_ID_PATTERN } from './event-hub';
 import type { FleetControl } from './fleet-control';
 import { boolParam, intParam, numberParam, parseQuery, timeParam } from './query-params';
+import { registerRecordRoutes } from './record-routes';
 import { redactSecrets } from './redact-secrets';
 
 /** Options of `createDashboard`. */
@@ -53,12 +54,25 @@ export interface CreateDashboardOptions {
   control?: FleetControl;
   /**
    * Host names (without port) the dashboard answers to in the `Host` header, besides the loopback names
-   * `localhost`, `127.0.0.1` and `[::1]`; a request naming another host is refused (DNS rebinding).
-   * Pass the bind address when it is not loopback. Default none.
+   * `localhost`, `127.0.0.1` and `[::1]`, `[dashboard] bind_address` and `[dashboard] allowed_hosts`; a
+   * request naming another host is refused (DNS rebinding). Pass the address actually bound when it is
+   * not the configured one (`biged dashboard --host`). Default none.
    */
   hosts?: readonly string[];
+  /**
+   * Origins (`http://host:port`) other than the dashboard's own whose pages may read the API: GET and HEAD
+   * answer them with `Access-Control-Allow-Origin`, a preflight allows GET only. Requests from any other
+   * origin, and every cross-origin POST, are refused (403). Default `[dashboard] cors_origins` (none).
+   */
+  corsOrigins?: readonly string[];
   /** Wall clock in epoch ms. Default `Date.now`. */
   now?: () => number;
+  /**
+   * How long `/api/status` may reuse its snapshot while other processes (the workers) commit to the
+   * fleet DB, ms; an unchanged DB reuses it for ever, this dashboard's own writes rebuild it at once.
+   * `0` rebuilds on every change. Default 250.
+   */
+  statusCacheMs?: number;
   /** The live stream (`/api/stream`). Defaults: poll every 500 ms, keep 10000 events, 5000 behind per client. */
   stream?: DashboardStreamOptions;
 }
@@ -104,6 +118,11 @@ const REVIEW_SKILLS = ['code_review', 'fma_review', 'security_review', 'review']
 /** Skills whose open tasks `/api/discussions` lists. */
 const DISCUSSION_SKILLS = ['code_discuss'];
 const OPEN_STATUSES: TaskStatus[] = ['PENDING', 'BLOCKED', 'RUNNING', 'WAITING_HUMAN'];
+/**
+ * The query schema of routes without parameters, built once: zod compiles an object schema on its first
+ * parse, so a schema built per request costs milliseconds.
+ */
+const NO_QUERY = z.strictObject({});
 
 const STATUS_BY_CODE: Record<DashboardErrorCode, ContentfulStatusCode> = {
   DASHBOARD_BAD_REQUEST: 400,
@@ -112,6 +131,8 @@ const STATUS_BY_CODE: Record<DashboardErrorCode, ContentfulStatusCode> = {
   DASHBOARD_NOT_FOUND: 404,
   DASHBOARD_NOT_IMPLEMENTED: 501,
   DASHBOARD_CONTROL_UNAVAILABLE: 503,
+  DASHBOARD_FLEET_NOT_RUNNING: 503,
+  DASHBOARD_CONTROL_TIMEOUT: 504,
   DASHBOARD_AIR_GAP: 503,
   DASHBOARD_DISABLED: 503,
   DASHBOARD_TOKEN_INVALID: 500,
@@ -120,6 +141,8 @@ const STATUS_BY_CODE: Record<DashboardErrorCode, ContentfulStatusCode> = {
 const QUEUE_STATUS: Partial<Record<string, ContentfulStatusCode>> = {
   QUEUE_TASK_NOT_FOUND: 404,
   QUEUE_ALERT_NOT_FOUND: 404,
+  QUEUE_HITL_NOT_FOUND: 404,
+  QUEUE_HITL_NOT_OPEN: 409,
   QUEUE_INVALID_ARGUMENT: 400,
   QUEUE_INVALID_PRIORITY: 400,
   QUEUE_INVALID_SKILL: 400,
@@ -151,7 +174,9 @@ export function createDashboard({
   token,
   control,
   hosts = [],
+  corsOrigins = config.dashboard.cors_origins,
   now = () => Date.now(),
+  statusCacheMs = 250,
   stream: streamOptions = {},
 }: CreateDashboardOptions): Dashboard {
   if (config.fleet.air_gap_mode)
@@ -173,7 +198,15 @@ export function createDashboard({
     });
 
   const startedAt = now();
-  const allowedHosts = new Set([...LOOPBACK_HOSTS, ...hosts.map((host) => host.toLowerCase())]);
+  const allowedHosts = new Set(
+    [
+      ...LOOPBACK_HOSTS,
+      ...bindHost(config.dashboard.bind_address),
+      ...config.dashboard.allowed_hosts,
+      ...hosts,
+    ].map((host) => host.toLowerCase()),
+  );
+  const readOrigins = new Set(corsOrigins.map((origin) => origin.toLowerCase()));
   const sqlite = getQueueDatabase(queue);
   const statements = {
     skillCounts: sqlite.prepare('SELECT skill, status, COUNT(*) AS n FROM tasks GROUP BY skill, status'),
@@ -258,15 +291,37 @@ export function createDashboard({
         message: `requests for host "${host}" are refused (the dashboard answers to ${[...allowedHosts].join(', ')})`,
       });
     const origin = c.req.header('origin');
+    const reading = c.req.method === 'GET' || c.req.method === 'HEAD';
+    let corsOrigin: string | undefined;
     if (origin !== undefined) {
       const own = `${new URL(c.req.url).protocol}//${host}`;
-      if (origin.toLowerCase() !== own)
-        throw new DashboardError({
-          code: 'DASHBOARD_FORBIDDEN',
-          message: `cross-origin requests are refused (origin ${JSON.stringify(origin.slice(0, 200))})`,
-        });
+      const lower = origin.toLowerCase();
+      if (lower !== own) {
+        const listed = readOrigins.has(lower);
+        if (listed && c.req.method === 'OPTIONS') {
+          // A CORS preflight from a listed origin: reads only, and no credentials.
+          c.header('Access-Control-Allow-Origin', origin);
+          c.header('Access-Control-Allow-Methods', 'GET, HEAD');
+          c.header('Access-Control-Allow-Headers', 'Last-Event-ID');
+          c.header('Access-Control-Max-Age', '600');
+          c.header('Vary', 'Origin');
+          return c.body(null, 204);
+        }
+        if (!listed || !reading)
+          throw new DashboardError({
+            code: 'DASHBOARD_FORBIDDEN',
+            message: listed
+              ? `cross-origin ${c.req.method} requests are refused, even with the token (origin ${JSON.stringify(origin.slice(0, 200))} may only read)`
+              : `cross-origin requests are refused (origin ${JSON.stringify(origin.slice(0, 200))}; [dashboard] cors_origins lists the origins allowed to read)`,
+          });
+        corsOrigin = origin;
+      }
     }
-    if (c.req.method !== 'GET' && c.req.method !== 'HEAD') {
+    if (corsOrigin !== undefined) {
+      c.header('Access-Control-Allow-Origin', corsOrigin);
+      c.header('Vary', 'Origin');
+    }
+    if (!reading) {
       const header = c.req.header('authorization') ?? '';
       const match = /^Bearer ([^\s]+)$/.exec(header);
       if (!match?.[1] || !tokensMatch(match[1], token))
@@ -284,19 +339,42 @@ export function createDashboard({
   });
 
   // --- core status ---
+  // The most-polled route keeps its snapshot while nothing changed: writes through this dashboard's own
+  // connection (total_changes()) or a new hw_state.json reading rebuild it at once; other processes'
+  // commits (SQLite's data_version: the workers) rebuild it once `statusCacheMs` has passed, so a busy
+  // fleet plus many pollers cost one counts() scan per interval, not one per request.
+  const dbVersion = sqlite.prepare('PRAGMA data_version').pluck();
+  const ownChanges = sqlite.prepare('SELECT total_changes()').pluck();
+  let statusSnapshot:
+    | { own: string; version: unknown; builtAt: number; body: Omit<StatusResponse, 'time'> }
+    | undefined;
   app.get('/api/status', (c) => {
-    parseQuery(c.req.query(), z.strictObject({}));
-    const counts = queue.counts();
+    parseQuery(c.req.query(), NO_QUERY);
     const hw = readHw();
-    const body: StatusResponse = {
-      agents: queue.listAgents(),
-      counts,
-      totalTasks: Object.values(counts).reduce((sum, n) => sum + n, 0),
-      activeAlerts: queue.listAlerts({ activeOnly: true, limit: 10_000 }).length,
-      thermal: hw ? { status: hw.status, tier: hw.tier, model: hw.model, updatedAt: hw.updated_at } : null,
-      time: new Date(now()).toISOString(),
-    };
-    return c.json(body);
+    const own = `${ownChanges.get()}:${hw?.updated_at ?? ''}`;
+    const version = dbVersion.get();
+    const builtAt = performance.now();
+    if (
+      statusSnapshot?.own !== own ||
+      (statusSnapshot.version !== version && builtAt - statusSnapshot.builtAt >= statusCacheMs)
+    ) {
+      const counts = queue.counts();
+      statusSnapshot = {
+        own,
+        version,
+        builtAt,
+        body: {
+          agents: queue.listAgents(),
+          counts,
+          totalTasks: Object.values(counts).reduce((sum, n) => sum + n, 0),
+          activeAlerts: queue.listAlerts({ activeOnly: true, limit: 10_000 }).length,
+          thermal: hw
+            ? { status: hw.status, tier: hw.tier, model: hw.model, updatedAt: hw.updated_at }
+            : null,
+        },
+      };
+    }
+    return c.json<StatusResponse>({ ...statusSnapshot.body, time: new Date(now()).toISOString() });
   });
 
   const statusParam = z.enum([
@@ -309,18 +387,17 @@ export function createDashboard({
     'CANCELLED',
     'SKIPPED',
   ]);
+  /** The query schema of `GET /api/activity`, built once (zod compiles a schema on its first parse). */
+  const activityQuery = z.strictObject({
+    limit: intParam(1, 1000, 50),
+    status: statusParam.optional(),
+    skill: z
+      .string()
+      .regex(/^[a-z][a-z0-9_.-]{0,99}$/, 'must be a skill name')
+      .optional(),
+  });
   app.get('/api/activity', (c) => {
-    const query = parseQuery(
-      c.req.query(),
-      z.strictObject({
-        limit: intParam(1, 1000, 50),
-        status: statusParam.optional(),
-        skill: z
-          .string()
-          .regex(/^[a-z][a-z0-9_.-]{0,99}$/, 'must be a skill name')
-          .optional(),
-      }),
-    );
+    const query = parseQuery(c.req.query(), activityQuery);
     const tasks = queue.list({
       limit: query.limit,
       ...(query.status ? { status: query.status } : {}),
@@ -330,7 +407,7 @@ export function createDashboard({
   });
 
   app.get('/api/skills', (c) => {
-    parseQuery(c.req.query(), z.strictObject({}));
+    parseQuery(c.req.query(), NO_QUERY);
     const bySkill = new Map<string, SkillStats>();
     for (const row of statements.skillCounts.all() as Array<{
       skill: string;
@@ -361,15 +438,14 @@ export function createDashboard({
     return c.json<SkillsResponse>({ skills: [...bySkill.values()].sort((a, b) => b.total - a.total) });
   });
 
+  /** The query schema of `GET /api/timeline`, built once (zod compiles a schema on its first parse). */
+  const timelineQuery = z.strictObject({
+    from: timeParam().optional(),
+    to: timeParam().optional(),
+    limit: intParam(1, 5000, 500),
+  });
   app.get('/api/timeline', (c) => {
-    const query = parseQuery(
-      c.req.query(),
-      z.strictObject({
-        from: timeParam().optional(),
-        to: timeParam().optional(),
-        limit: intParam(1, 5000, 500),
-      }),
-    );
+    const query = parseQuery(c.req.query(), timelineQuery);
     const to = query.to ?? now() + 1;
     const from = query.from ?? to - HOUR_MS;
     if (from >= to) badRequest('from', '"from" must be before "to"');
@@ -393,7 +469,7 @@ export function createDashboard({
   };
 
   app.get('/api/fleet/health', (c) => {
-    parseQuery(c.req.query(), z.strictObject({}));
+    parseQuery(c.req.query(), NO_QUERY);
     const agents = queue.listAgents();
     const counts = queue.counts();
     const active = queue.listAlerts({ activeOnly: true, limit: 10_000 });
@@ -421,7 +497,7 @@ export function createDashboard({
   });
 
   app.get('/api/fleet/uptime', (c) => {
-    parseQuery(c.req.query(), z.strictObject({}));
+    parseQuery(c.req.query(), NO_QUERY);
     return c.json<UptimeResponse>({
       dashboardStartedAt: new Date(startedAt).toISOString(),
       agents: queue.listAgents().map((agent) => ({
@@ -437,11 +513,10 @@ export function createDashboard({
     });
   });
 
+  /** The query schema of `GET /api/fleet/idle`, built once (zod compiles a schema on its first parse). */
+  const fleetIdleQuery = z.strictObject({ min_idle_secs: intParam(0, 30 * 86_400, 60) });
   app.get('/api/fleet/idle', (c) => {
-    const { min_idle_secs: minIdleSecs } = parseQuery(
-      c.req.query(),
-      z.strictObject({ min_idle_secs: intParam(0, 30 * 86_400, 60) }),
-    );
+    const { min_idle_secs: minIdleSecs } = parseQuery(c.req.query(), fleetIdleQuery);
     const lastFinished = new Map(
       (statements.lastFinishedByAgent.all() as Array<{ agent: string; last: number | null }>).map((row) => [
         row.agent,
@@ -465,7 +540,7 @@ export function createDashboard({
   });
 
   app.get('/api/fleet/workers', (c) => {
-    parseQuery(c.req.query(), z.strictObject({}));
+    parseQuery(c.req.query(), NO_QUERY);
     return c.json<WorkersResponse>({
       staleAfterSecs,
       workers: queue.listAgents().map((agent) => {
@@ -476,13 +551,15 @@ export function createDashboard({
   });
 
   // --- knowledge & RAG ---
+  /** The query schema of `GET /api/knowledge`, built once (zod compiles a schema on its first parse). */
+  const knowledgeQuery = z.strictObject({ limit: intParam(1, 5000, 500) });
   app.get('/api/knowledge', (c) => {
-    const { limit } = parseQuery(c.req.query(), z.strictObject({ limit: intParam(1, 5000, 500) }));
+    const { limit } = parseQuery(c.req.query(), knowledgeQuery);
     return c.json<KnowledgeResponse>(listKnowledge(paths.knowledge, limit));
   });
 
   app.get('/api/code_stats', (c) => {
-    parseQuery(c.req.query(), z.strictObject({}));
+    parseQuery(c.req.query(), NO_QUERY);
     const skills: Record<string, Partial<Record<TaskStatus, number>>> = {};
     for (const row of statements.codeCounts.all() as Array<{
       skill: string;
@@ -501,13 +578,17 @@ export function createDashboard({
       rawSummary,
     );
 
+  /** The query schema of `GET /api/reviews`, built once (zod compiles a schema on its first parse). */
+  const reviewsQuery = z.strictObject({ limit: intParam(1, 1000, 50) });
   app.get('/api/reviews', (c) => {
-    const { limit } = parseQuery(c.req.query(), z.strictObject({ limit: intParam(1, 1000, 50) }));
+    const { limit } = parseQuery(c.req.query(), reviewsQuery);
     return c.json({ skills: REVIEW_SKILLS, tasks: listBySkills(REVIEW_SKILLS, null, limit) });
   });
 
+  /** The query schema of `GET /api/discussions`, built once (zod compiles a schema on its first parse). */
+  const discussionsQuery = z.strictObject({ limit: intParam(1, 1000, 50) });
   app.get('/api/discussions', (c) => {
-    const { limit } = parseQuery(c.req.query(), z.strictObject({ limit: intParam(1, 1000, 50) }));
+    const { limit } = parseQuery(c.req.query(), discussionsQuery);
     return c.json({
       skills: DISCUSSION_SKILLS,
       tasks: listBySkills(DISCUSSION_SKILLS, OPEN_STATUSES, limit),
@@ -515,7 +596,7 @@ export function createDashboard({
   });
 
   app.get('/api/rag', (c) => {
-    parseQuery(c.req.query(), z.strictObject({}));
+    parseQuery(c.req.query(), NO_QUERY);
     const stat = statOrUndefined(paths.ragDb);
     return c.json({
       available: stat !== undefined,
@@ -529,7 +610,7 @@ export function createDashboard({
 
   // --- hardware & thermal ---
   app.get('/api/thermal', (c) => {
-    parseQuery(c.req.query(), z.strictObject({}));
+    parseQuery(c.req.query(), NO_QUERY);
     const state = readHw();
     const { thermal } = config;
     return c.json<ThermalResponse>({
@@ -548,7 +629,7 @@ export function createDashboard({
   });
 
   app.get('/api/training', (c) => {
-    parseQuery(c.req.query(), z.strictObject({}));
+    parseQuery(c.req.query(), NO_QUERY);
     const state = readHw();
     return c.json({
       active: state?.training ?? false,
@@ -564,16 +645,15 @@ export function createDashboard({
   const period = z.enum(['day', 'week', 'month']);
   const groupBy = z.enum(['skill', 'provider', 'model']);
 
+  /** The query schema of `GET /api/usage`, built once (zod compiles a schema on its first parse). */
+  const usageQuery = z.strictObject({
+    period: period.optional(),
+    group_by: groupBy.default('skill'),
+    from: timeParam().optional(),
+    to: timeParam().optional(),
+  });
   app.get('/api/usage', (c) => {
-    const query = parseQuery(
-      c.req.query(),
-      z.strictObject({
-        period: period.optional(),
-        group_by: groupBy.default('skill'),
-        from: timeParam().optional(),
-        to: timeParam().optional(),
-      }),
-    );
+    const query = parseQuery(c.req.query(), usageQuery);
     if (query.period && query.from !== undefined)
       badRequest('period', 'give "period" or "from"/"to", not both');
     if (query.to !== undefined && query.from === undefined) badRequest('to', '"to" needs "from"');
@@ -622,14 +702,13 @@ export function createDashboard({
     return c.json(ledger.usageDelta(fromRange, toRange, { groupBy: query.group_by }));
   });
 
+  /** The query schema of `GET /api/usage/regression`, built once. */
+  const usageRegressionQuery = rangeSchema.extend({
+    threshold_percent: numberParam(1_000_000, 25),
+    min_cost_usd: numberParam(1_000_000, 0.01),
+  });
   app.get('/api/usage/regression', (c) => {
-    const query = parseQuery(
-      c.req.query(),
-      rangeSchema.extend({
-        threshold_percent: numberParam(1_000_000, 25),
-        min_cost_usd: numberParam(1_000_000, 0.01),
-      }),
-    );
+    const query = parseQuery(c.req.query(), usageRegressionQuery);
     const { fromRange, toRange } = ranges(query);
     const delta = ledger.usageDelta(fromRange, toRange, { groupBy: query.group_by });
     const regressions = delta.rows.filter(
@@ -649,7 +728,7 @@ export function createDashboard({
   });
 
   app.get('/api/usage/budgets', (c) => {
-    parseQuery(c.req.query(), z.strictObject({}));
+    parseQuery(c.req.query(), NO_QUERY);
     const time = now();
     return c.json({
       budgets: budgetsFromConfig(config).map(({ skill, budget }) =>
@@ -658,15 +737,14 @@ export function createDashboard({
     });
   });
 
+  /** The query schema of `GET /api/usage/timeseries`, built once (zod compiles a schema on its first parse). */
+  const usageTimeseriesQuery = z.strictObject({
+    bucket: z.enum(['minute', 'hour', 'day']).default('hour'),
+    from: timeParam().optional(),
+    to: timeParam().optional(),
+  });
   app.get('/api/usage/timeseries', (c) => {
-    const query = parseQuery(
-      c.req.query(),
-      z.strictObject({
-        bucket: z.enum(['minute', 'hour', 'day']).default('hour'),
-        from: timeParam().optional(),
-        to: timeParam().optional(),
-      }),
-    );
+    const query = parseQuery(c.req.query(), usageTimeseriesQuery);
     const to = query.to ?? now() + 1;
     const from = query.from ?? to - 24 * HOUR_MS;
     if (from >= to) badRequest('from', '"from" must be before "to"');
@@ -698,11 +776,10 @@ export function createDashboard({
   });
 
   // --- communications ---
+  /** The query schema of `GET /api/alerts`, built once (zod compiles a schema on its first parse). */
+  const alertsQuery = z.strictObject({ active: boolParam(true), limit: intParam(1, 1000, 100) });
   app.get('/api/alerts', (c) => {
-    const query = parseQuery(
-      c.req.query(),
-      z.strictObject({ active: boolParam(true), limit: intParam(1, 1000, 100) }),
-    );
+    const query = parseQuery(c.req.query(), alertsQuery);
     return c.json<AlertsResponse>({
       alerts: queue.listAlerts({ activeOnly: query.active, limit: query.limit }),
     });
@@ -716,7 +793,7 @@ export function createDashboard({
   });
 
   app.get('/api/data_stats', (c) => {
-    parseQuery(c.req.query(), z.strictObject({}));
+    parseQuery(c.req.query(), NO_QUERY);
     const tables: Record<string, number> = {};
     for (const table of ['tasks', 'agents', 'usage', 'alerts', 'locks', 'task_dependencies'])
       tables[table] = statements.tableCount(table).get() as number;
@@ -739,11 +816,15 @@ export function createDashboard({
   notYet('/api/modules', 'the launcher modules issue (the dashboard does not read the module hub yet)');
   notYet('/api/fleet/marathon', 'the marathon issue');
   notYet('/api/fleet/checkpoints', 'the training issue');
-  notYet('/api/audit', 'the audit issue (no audit table exists yet)');
+
+  // --- agent requests (HITL), the audit trail and workflow runs ---
+  registerRecordRoutes(app, queue);
 
   // --- live streaming ---
+  /** The query schema of `GET /api/stream`, built once (zod compiles a schema on its first parse). */
+  const streamQuery = z.strictObject({ last_event_id: z.string().max(40).optional() });
   app.get('/api/stream', (c) => {
-    const query = parseQuery(c.req.query(), z.strictObject({ last_event_id: z.string().max(40).optional() }));
+    const query = parseQuery(c.req.query(), streamQuery);
     const lastEventId = c.req.header('last-event-id') ?? query.last_event_id;
     if (lastEventId !== undefined && !EVENT_ID_PATTERN.test(lastEventId))
       badRequest('Last-Event-ID', 'Last-Event-ID must be an event id this dashboard sent (<boot>-<number>)');
@@ -806,13 +887,13 @@ export function createDashboard({
 
   // --- configuration, without secrets ---
   app.get('/api/config', (c) => {
-    parseQuery(c.req.query(), z.strictObject({}));
+    parseQuery(c.req.query(), NO_QUERY);
     return c.json({ config: redactSecrets(config) });
   });
 
   // --- the page: one HTML file, its script and style, and uPlot, all served from the package ---
   app.get('/', (c) => {
-    parseQuery(c.req.query(), z.strictObject({}));
+    parseQuery(c.req.query(), NO_QUERY);
     return sendAsset(c, 'index.html');
   });
   app.get('/assets/:name', (c) => sendAsset(c, c.req.param('name')));
@@ -946,6 +1027,12 @@ function summarize(task: Task): TaskSummary {
     claimedAt: task.claimedAt,
     finishedAt: task.finishedAt,
   };
+}
+
+/** The bind address as a `Host` header names it, unless it is a wildcard address. */
+function bindHost(address: string): string[] {
+  if (address === '' || address === '0.0.0.0' || address === '::' || address === '[::]') return [];
+  return [address.includes(':') && !address.startsWith('[') ? `[${address}]` : address];
 }
 
 function iso(time: number | null | undefined): string | null {

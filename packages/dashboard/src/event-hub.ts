@@ -1,17 +1,18 @@
 import type { Agent, TaskStatus } from '@biged/core';
-import type { Alert, TaskQueue } from '@biged/queue';
+import type { Alert, HitlRequest, TaskQueue } from '@biged/queue';
 import { getQueueDatabase } from '@biged/queue/internal';
 import type { TaskSummary } from './api-types';
+import { redactSecrets } from './redact-secrets';
 
 /** The kinds of events `/api/stream` sends (the SSE `event:` field). */
-export type StreamEventType = 'task' | 'alert' | 'agent';
+export type StreamEventType = 'task' | 'alert' | 'agent' | 'hitl';
 
 /** One event of the live stream. */
 export interface StreamEvent {
   /** `<boot>-<sequence>`: the boot part changes every time a dashboard starts. */
   id: string;
   type: StreamEventType;
-  data: TaskSummary | Alert | Agent;
+  data: TaskSummary | Alert | Agent | HitlRequest;
 }
 
 /** Options of `createEventHub`. */
@@ -130,6 +131,14 @@ export function createEventHub({
       `SELECT id, type, severity, message, source, created_at AS createdAt, acknowledged_at AS acknowledgedAt
        FROM alerts WHERE id > ? ORDER BY id LIMIT ${BATCH}`,
     ),
+    maxHitlId: sqlite.prepare('SELECT COALESCE(MAX(id), 0) FROM hitl_requests').pluck(),
+    openHitl: sqlite.prepare("SELECT id FROM hitl_requests WHERE status = 'open'").pluck(),
+    newHitl: sqlite.prepare(`SELECT id FROM hitl_requests WHERE id > ? ORDER BY id LIMIT ${BATCH}`).pluck(),
+    answeredHitl: sqlite
+      .prepare(
+        "SELECT id FROM hitl_requests WHERE id IN (SELECT value FROM json_each(?)) AND status <> 'open' ORDER BY id",
+      )
+      .pluck(),
     alertsById: sqlite.prepare(
       `SELECT id, type, severity, message, source, created_at AS createdAt, acknowledged_at AS acknowledgedAt
        FROM alerts WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id`,
@@ -149,6 +158,8 @@ export function createEventHub({
   let maxAlertId = 0;
   const openTasks = new Map<number, string>(); // id -> signature
   const activeAlerts = new Set<number>();
+  let maxHitlId = 0;
+  const openHitl = new Set<number>();
   const agents = new Map<string, string>(); // name -> signature
 
   // The shared history: events `firstSequence .. sequence`. Clients keep only a cursor into it, so an event
@@ -188,6 +199,8 @@ export function createEventHub({
       maxAlertId = statements.maxAlertId.get() as number;
       for (const alert of statements.activeAlerts.all() as RawAlert[]) activeAlerts.add(alert.id);
       for (const agent of queue.listAgents()) agents.set(agent.name, agentSignature(agent));
+      maxHitlId = statements.maxHitlId.get() as number;
+      for (const id of statements.openHitl.all() as number[]) openHitl.add(id);
       baseline = true;
       return;
     }
@@ -215,6 +228,24 @@ export function createEventHub({
       maxAlertId = alert.id;
       if (alert.acknowledgedAt === null) activeAlerts.add(alert.id);
       emit('alert', toAlert(alert));
+    }
+    // Agent requests (HITL): answers to open ones, then new ones (each once, answered or not).
+    const emitHitl = (id: number) => {
+      const request = queue.getHitl(id);
+      if (request) emit('hitl', redactSecrets(request));
+    };
+    if (openHitl.size > 0) {
+      for (const id of statements.answeredHitl.all(JSON.stringify([...openHitl])) as number[]) {
+        openHitl.delete(id);
+        emitHitl(id);
+      }
+    }
+    for (const id of statements.newHitl.all(maxHitlId) as number[]) {
+      maxHitlId = id;
+      const request = queue.getHitl(id);
+      if (!request) continue;
+      if (request.status === 'open') openHitl.add(id);
+      emit('hitl', redactSecrets(request));
     }
     const seen = new Set<string>();
     for (const agent of queue.listAgents()) {

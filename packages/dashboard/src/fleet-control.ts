@@ -7,8 +7,10 @@ export interface FleetControlResult {
 }
 
 /**
- * Process control the dashboard's POST routes use. The CLI implements it over the supervisor (the
- * dashboard never signals processes itself); without one, those routes answer 503.
+ * Process control the dashboard's POST routes use. The CLI implements it over the supervisor (control
+ * requests on the `sup` channel, see `@biged/fleet`'s `createSupervisorControlClient`; the dashboard never
+ * signals processes itself); without one, those routes answer 503. A method may throw `DashboardError`
+ * `DASHBOARD_FLEET_NOT_RUNNING` (answered 503) or `DASHBOARD_CONTROL_TIMEOUT` (504); `ok: false` is a 409.
  */
 export interface FleetControl {
   /** Starts the fleet's workers (or the supervisor). */

@@ -30,6 +30,13 @@ export { DashboardError } from './errors';
 export type { StreamEvent, StreamEventType } from './event-hub';
 export { EVENT_ID_PATTERN } from './event-hub';
 export type { FleetControl, FleetControlResult } from './fleet-control';
+export type {
+  AuditResponse,
+  HitlAnswerResponse,
+  HitlListResponse,
+  WorkflowsResponse,
+} from './record-routes';
+export { MAX_ANSWER_BODY_BYTES } from './record-routes';
 export { REDACTED, redactSecrets, SECRET_KEY_NAME } from './redact-secrets';
 export type { DashboardServer, ServeDashboardOptions } from './serve-dashboard';
 export { DEFAULT_DASHBOARD_HOST, DEFAULT_DASHBOARD_PORT, serveDashboard } from './serve-dashboard';

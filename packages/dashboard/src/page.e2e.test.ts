@@ -89,6 +89,35 @@ describe.skipIf(!CHROMIUM)('the dashboard page in headless Chromium', () => {
     await page.locator(`li[data-alert-id="${alert.id}"]`).waitFor({ state: 'detached', timeout: 15_000 });
     expect(queue.listAlerts({ activeOnly: true })).toEqual([]);
 
+    // Agent requests: a skill parks its task for a human; the request appears live and is answered here.
+    const review = queue.enqueue({ skill: 'code_review', payload: { path: 'a.ts' } });
+    expect(queue.claimMany({ agent: 'coder_1' }, 1)[0]?.id).toBe(review.id);
+    const asked = queue.parkForHuman(review.id, 'coder_1', {
+      question: 'Apply the suggested refactor?',
+      context: { diff: '- old\n+ new' },
+    });
+    const item = page.locator(`li[data-hitl-id="${asked.id}"]`);
+    await item.waitFor({ timeout: 15_000 });
+    await expect(item.textContent()).resolves.toContain('Apply the suggested refactor?');
+    await item.locator('input').fill('looks right');
+    await page.locator(`button[data-approve="${asked.id}"]`).click();
+    await item.waitFor({ state: 'detached', timeout: 15_000 });
+    expect(queue.getHitl(asked.id)).toMatchObject({
+      status: 'approved',
+      response: 'looks right',
+      responder: 'dashboard',
+    });
+    expect(queue.getOrThrow(review.id).status).toBe('PENDING');
+    // The approved task re-runs and finishes; then another asks and is rejected.
+    expect(queue.claimMany({ agent: 'coder_1' }, 1)[0]?.id).toBe(review.id);
+    queue.settle({ agent: 'coder_1', completed: [{ taskId: review.id, result: { applied: true } }] });
+    const second = queue.enqueue({ skill: 'code_review', payload: { path: 'b.ts' } });
+    expect(queue.claimMany({ agent: 'coder_1' }, 1)[0]?.id).toBe(second.id);
+    const risky = queue.parkForHuman(second.id, 'coder_1', { question: 'Drop the table?' });
+    await page.locator(`button[data-reject="${risky.id}"]`).click({ timeout: 15_000 });
+    await page.locator(`li[data-hitl-id="${risky.id}"]`).waitFor({ state: 'detached', timeout: 15_000 });
+    expect(queue.getOrThrow(second.id).status).toBe('FAILED');
+
     // The usage chart is drawn by uPlot (served from the package, no CDN).
     await page.locator('#usage-chart .uplot canvas').first().waitFor();
     await page.locator('#gpu-temp', { hasText: '78' }).waitFor();

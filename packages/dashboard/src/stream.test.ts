@@ -154,6 +154,29 @@ describe('/api/stream', () => {
     expect(new Set(sequence).size).toBe(sequence.length);
   });
 
+  it('sends hitl events for new agent requests and their answers, secrets redacted', async () => {
+    const { fleet, url } = await start();
+    const reader = await connect(url);
+    const { queue } = fleet;
+    const task = queue.enqueue({ skill: 'code_review', payload: {} });
+    queue.claimMany({ agent: 'coder_1' }, 1);
+    const asked = queue.parkForHuman(task.id, 'coder_1', {
+      question: 'Merge?',
+      context: { token: 'do-not-send', diff: '+x' },
+    });
+    const hitl = (events: SseEvent[]) =>
+      events.filter((event) => event.event === 'hitl').map((event) => JSON.parse(event.data));
+    await reader.until((events) => hitl(events).length === 1, 'open request');
+    queue.answerHitl(asked.id, { status: 'approved', responder: 'cli:alice' });
+    const events = await reader.until((all) => hitl(all).length === 2, 'answered request');
+    expect(hitl(events).map((request) => [request.id, request.status, request.responder])).toEqual([
+      [asked.id, 'open', null],
+      [asked.id, 'approved', 'cli:alice'],
+    ]);
+    expect(hitl(events)[0].context).toEqual({ token: '[redacted]', diff: '+x' });
+    expect(JSON.stringify(events)).not.toContain('do-not-send');
+  });
+
   it('resumes after Last-Event-ID without gaps or repeats, and asks for a reset on a foreign id', async () => {
     const { fleet, url } = await start();
     const watcher = await connect(url);
@@ -254,6 +277,9 @@ describe('/api/stream', () => {
     for (const client of clients)
       await client.until(() => client.taskStatuses.get('DONE') === 1000, 'all DONE events', 60_000);
     const reference = clients[0]!.events.filter((event) => event.id).map((event) => event.id);
+    // Ids strictly increasing, without gaps: nothing lost, nothing repeated, in order.
+    const sequence = reference.map((id) => Number(id!.split('-')[1]));
+    expect(sequence).toEqual(Array.from({ length: sequence.length }, (_, n) => sequence[0]! + n));
     for (const client of clients) {
       expect(client.events.filter((event) => event.id).map((event) => event.id)).toEqual(reference);
       expect(new Set(tasksWith(client.events, 'DONE').map((event) => JSON.parse(event.data).id))).toEqual(

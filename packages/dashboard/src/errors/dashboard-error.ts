@@ -13,6 +13,8 @@ const symbol = Symbol.for(marker);
  * - `DASHBOARD_NOT_FOUND` (404): no such route or resource.
  * - `DASHBOARD_NOT_IMPLEMENTED` (501): the route exists in the manual but its data source does not yet.
  * - `DASHBOARD_CONTROL_UNAVAILABLE` (503): a process-control route, but no supervisor control was wired.
+ * - `DASHBOARD_FLEET_NOT_RUNNING` (503): a process-control route, but no supervisor runs ("fleet not running").
+ * - `DASHBOARD_CONTROL_TIMEOUT` (504): the supervisor did not answer a process-control request in time.
  * - `DASHBOARD_AIR_GAP` (not HTTP): `createDashboard` refused to start in air-gap mode.
  * - `DASHBOARD_DISABLED` (not HTTP): `createDashboard` refused to start, `[dashboard] enabled = false`.
  * - `DASHBOARD_TOKEN_INVALID` (not HTTP): the token file exists but does not hold a usable token.
@@ -24,6 +26,8 @@ export type DashboardErrorCode =
   | 'DASHBOARD_NOT_FOUND'
   | 'DASHBOARD_NOT_IMPLEMENTED'
   | 'DASHBOARD_CONTROL_UNAVAILABLE'
+  | 'DASHBOARD_FLEET_NOT_RUNNING'
+  | 'DASHBOARD_CONTROL_TIMEOUT'
   | 'DASHBOARD_AIR_GAP'
   | 'DASHBOARD_DISABLED'
   | 'DASHBOARD_TOKEN_INVALID';
