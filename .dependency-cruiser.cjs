@@ -16,6 +16,7 @@ const allowed = {
   skills: ['core', 'skill-sdk'],
   fleet: ['core', 'queue', 'skill-sdk', 'skills', 'hw-monitor', 'local-model', 'model-providers'],
   dashboard: ['core', 'queue', 'hw-monitor'],
+  ui: ['core', 'queue', 'module-sdk', 'module-hub'],
   cli: [
     'core',
     'queue',
@@ -26,6 +27,7 @@ const allowed = {
     'dashboard',
     'module-sdk',
     'module-hub',
+    'ui',
     'local-model',
     'model-providers',
   ],

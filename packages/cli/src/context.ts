@@ -7,8 +7,8 @@ import {
   loadConfig,
   queueOptionsFromConfig,
   resolveHome,
-} from '@biged/core';
-import { createQueue, type TaskQueue } from '@biged/queue';
+} from '@biged/core/config';
+import type { TaskQueue } from '@biged/queue';
 import type { Command } from 'commander';
 import { CliError } from './errors';
 import type { ExitCode } from './exit-codes';
@@ -90,7 +90,10 @@ export async function withQueue<T>(
   config: FleetConfig,
   work: (queue: TaskQueue) => T | Promise<T>,
 ): Promise<T> {
-  const queue = createQueue(queueOptionsFromConfig(config, context.home));
+  const options = queueOptionsFromConfig(config, context.home);
+  // Imported here, not at the top: commands that only read (`biged status`) start without Drizzle.
+  const { createQueue } = await import('@biged/queue');
+  const queue = createQueue(options);
   try {
     return await work(queue);
   } finally {

@@ -1,40 +1,41 @@
-import { fileURLToPath } from 'node:url';
-import { BigedError } from '@biged/core';
-import { Command, CommanderError } from 'commander';
+import type { Command } from 'commander';
+import { registerAudit } from './commands/audit';
+import { registerBackup } from './commands/backup';
 import { registerBudget } from './commands/budget';
 import { registerCancel } from './commands/cancel';
 import { registerDashboard } from './commands/dashboard';
+import { registerDetectCli } from './commands/detect-cli';
 import { registerDispatch } from './commands/dispatch';
+import { registerDoctor } from './commands/doctor';
 import { registerDown } from './commands/down';
+import { registerGdprErase } from './commands/gdpr-erase';
+import { registerHitl } from './commands/hitl';
 import { registerInit } from './commands/init';
 import { registerLocks } from './commands/locks';
 import { registerLogs } from './commands/logs';
+import { registerMarathon } from './commands/marathon';
 import { registerMessaging } from './commands/messaging';
 import { registerModule } from './commands/module';
+import { registerReport } from './commands/report';
+import { registerRestore } from './commands/restore';
 import { registerResult } from './commands/result';
+import { registerSchedule } from './commands/schedule';
 import { registerSecret } from './commands/secret';
+import { registerService } from './commands/service';
 import { registerSkill } from './commands/skill';
 import { registerStatus } from './commands/status';
 import { registerTask } from './commands/task';
+import { registerUi } from './commands/ui';
 import { registerUp } from './commands/up';
 import { registerUsage } from './commands/usage';
 import { registerUsageDelta } from './commands/usage-delta';
+import { registerWorkflow } from './commands/workflow';
 import type { ProgramSession } from './context';
-import { exitCodeFor, hintFor } from './errors';
-import { EXIT_CODES, type ExitCode, ISSUES_URL } from './exit-codes';
-import { type CliIO, type CliIOOptions, resolveIO } from './io';
-import { VERSION } from './version';
+import type { ExitCode } from './exit-codes';
+import { type CreateProgramOptions, createProgramShell, runProgram } from './program-shell';
 
-/** Options for `createProgram` and `run`. */
-export interface CreateProgramOptions extends CliIOOptions {
-  /**
-   * Absolute path of the `biged` bin script; `up --detach` re-runs it as the background supervisor.
-   * Default: `bin.js` next to the built module.
-   */
-  binPath?: string;
-  /** Called when a command finishes without throwing but must exit non-zero (a waited task FAILED). */
-  onExitCode?: (code: ExitCode) => void;
-}
+export type { CreateProgramOptions } from './program-shell';
+export { renderError } from './program-shell';
 
 const HELP_FOOTER = `
 Every command takes --home <dir> (else $BIGED_HOME, else ~/.biged) and --json.
@@ -42,12 +43,15 @@ Every command takes --home <dir> (else $BIGED_HOME, else ~/.biged) and --json.
 Exit codes:
   0   ok
   1   bad input: payload, option value, fleet.toml, unknown skill, secret name or value, air-gap,
-      a network skill offline, a conductor answer that does not validate or was not confirmed
+      a network skill offline, a conductor answer that does not validate or was not confirmed,
+      a failed doctor check, gdpr-erase without --confirm
   2   usage: malformed command line
   3   not found: task id, agent log, lock, secret, module (in a registry or installed)
   4   the waited task FAILED, was CANCELLED or SKIPPED (--wait)
-  5   fleet not running or not ready: start failure, --wait timeout, conductor model unreachable
-  6   module bundle refused: SHA-256 or signature missing or wrong, unsafe archive (nothing installed)
+  5   fleet not running or not ready: start failure, --wait timeout, conductor model unreachable;
+      restore refused because the fleet runs
+  6   module bundle refused: SHA-256 or signature missing or wrong, unsafe archive (nothing installed);
+      backup refused by restore: a file changed, missing or extra (nothing restored)
   70  internal error (a bug: please report it)
 
 Examples:
@@ -64,50 +68,48 @@ Examples:
   biged budget
   biged module available
   biged module install crm
+  biged ui --tab tasks
   biged skill list --json
   biged skill new word_count --register
+  biged backup
+  biged restore 20260101_020000 --yes
+  biged report --error "worker crashed" --steps "biged up" "biged dispatch x '{}'"
+  biged doctor --fast
+  biged gdpr-erase coder_1 --confirm
+  biged detect-cli --json
+  biged install-service --dry-run
+  biged marathon start train-depth6
+  biged marathon-checkpoint
 `;
 
-// The built bin sits next to the module that holds this code (dist/), whichever chunk that is.
-const defaultBinPath = (): string => fileURLToPath(new URL('./bin.js', import.meta.url));
-
 /**
- * Builds the `biged` commander program. Output goes to `stdout`/`stderr` (default: the process's),
- * so tests and embedders can capture it. Commander errors are thrown (`exitOverride`), never
+ * Builds the `biged` commander program with every command. Output goes to `stdout`/`stderr` (default: the
+ * process's), so tests and embedders can capture it. Commander errors are thrown (`exitOverride`), never
  * `process.exit`; `run()` turns them and every other failure into an exit code.
  */
 export function createProgram(options: CreateProgramOptions = {}): Command {
-  const io = resolveIO(options);
-  const session: ProgramSession = {
-    io,
-    binPath: options.binPath ?? defaultBinPath(),
-    setExitCode: options.onExitCode ?? (() => {}),
-  };
-  const program = new Command('biged')
-    .description('BigEd CC: run and talk to a local fleet of AI workers')
-    .version(VERSION, '-V, --version', 'print the biged version')
-    .option('--home <dir>', 'fleet home (default: $BIGED_HOME, else ~/.biged)')
-    .option('--json', 'print machine-readable JSON on stdout')
-    .configureOutput({
-      writeOut: (text) => io.stdout.write(text),
-      writeErr: (text) => io.stderr.write(text),
-    })
-    .configureHelp({ showGlobalOptions: true })
-    .showSuggestionAfterError()
-    .exitOverride()
-    .addHelpText('after', HELP_FOOTER);
+  return createProgramShell(options, registerAll).addHelpText('after', HELP_FOOTER);
+}
 
+/** Adds every `biged` command, in the order `biged --help` lists them. */
+function registerAll(program: Command, session: ProgramSession): void {
   registerInit(program, session);
   registerUp(program, session);
   registerDown(program, session);
   registerStatus(program, session);
+  registerDetectCli(program, session);
   registerDispatch(program, session);
   registerTask(program, session);
   registerResult(program, session);
   registerCancel(program, session);
+  registerWorkflow(program, session);
+  registerSchedule(program, session);
   registerLogs(program, session);
+  registerMarathon(program, session);
+  registerService(program, session);
   registerLocks(program, session);
   registerMessaging(program, session);
+  registerHitl(program, session);
   registerSecret(program, session);
   registerUsage(program, session);
   registerUsageDelta(program, session);
@@ -115,54 +117,13 @@ export function createProgram(options: CreateProgramOptions = {}): Command {
   registerModule(program, session);
   registerSkill(program, session);
   registerDashboard(program, session);
-  return program;
-}
-
-// Global options are read anywhere on the line; an error raised before commander parsed them still
-// needs to know whether the caller wants JSON.
-const wantsJson = (argv: string[]): boolean => {
-  const end = argv.indexOf('--');
-  return (end === -1 ? argv : argv.slice(0, end)).includes('--json');
-};
-
-const writeJsonError = (io: CliIO, error: { code: string; message: string; hint?: string | undefined }) => {
-  const body = { code: error.code, message: error.message, ...(error.hint ? { hint: error.hint } : {}) };
-  io.stdout.write(`${JSON.stringify({ error: body }, null, 2)}\n`);
-};
-
-/**
- * The one top-level error handler. A BigedError is the operator's to fix: message, "try" hint, no
- * stack. Anything else is a bug in BigEd: stack trace, issue link, exit 70.
- */
-export function renderError(error: unknown, io: CliIO, json: boolean): ExitCode {
-  if (error instanceof CommanderError) {
-    // Commander already printed help, the version, or its own "error: ..." line to the streams.
-    if (error.exitCode === 0) return EXIT_CODES.OK;
-    if (json) writeJsonError(io, { code: 'CLI_USAGE', message: error.message.replace(/^error: /, '') });
-    return EXIT_CODES.USAGE;
-  }
-  if (BigedError.isInstance(error)) {
-    const hint = hintFor(error);
-    if (json) {
-      writeJsonError(io, { code: error.code, message: error.message, hint });
-    } else {
-      io.stderr.write(`error: ${error.message}\n${hint ? `try: ${hint}\n` : ''}`);
-    }
-    return exitCodeFor(error);
-  }
-  const stack = error instanceof Error ? (error.stack ?? `${error.name}: ${error.message}`) : String(error);
-  if (json) {
-    writeJsonError(io, {
-      code: 'INTERNAL',
-      message: error instanceof Error ? error.message : String(error),
-      hint: `this is a bug in biged; please report it at ${ISSUES_URL}`,
-    });
-  }
-  io.stderr.write(
-    `error: biged hit an unexpected problem (a bug, not something you did)\n${stack}\n\n` +
-      `please report this at ${ISSUES_URL} with the command you ran and biged ${VERSION}\n`,
-  );
-  return EXIT_CODES.INTERNAL;
+  registerUi(program, session);
+  registerBackup(program, session);
+  registerRestore(program, session);
+  registerReport(program, session);
+  registerDoctor(program, session);
+  registerGdprErase(program, session);
+  registerAudit(program, session);
 }
 
 /**
@@ -170,20 +131,5 @@ export function renderError(error: unknown, io: CliIO, json: boolean): ExitCode 
  * Never throws and never calls `process.exit`: the caller decides what to do with the code.
  */
 export async function run(argv: string[], options: CreateProgramOptions = {}): Promise<ExitCode> {
-  const io = resolveIO(options);
-  let exitCode: ExitCode = EXIT_CODES.OK;
-  const program = createProgram({
-    ...options,
-    ...io,
-    onExitCode: (code) => {
-      exitCode = code;
-      options.onExitCode?.(code);
-    },
-  });
-  try {
-    await program.parseAsync(argv, { from: 'user' });
-    return exitCode;
-  } catch (error) {
-    return renderError(error, io, wantsJson(argv));
-  }
+  return runProgram(argv, options, createProgram);
 }

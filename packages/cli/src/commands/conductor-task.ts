@@ -6,8 +6,8 @@ import {
   type Logger,
   resolveOllamaHost,
 } from '@biged/core';
-import { createFleetRouter } from '@biged/model-providers';
-import { createLedgerUsageSink, createUsageLedger } from '@biged/queue';
+import { createAuditedSecretsStore, createLedgerUsageSink, createUsageLedger } from '@biged/queue';
+import { CLI_AUDIT_ACTOR } from '../audit-record';
 import { createConductor } from '../conductor';
 import type { ConductorConfidence } from '../conductor/conductor-schema';
 import { type CommandContext, withQueue } from '../context';
@@ -95,6 +95,8 @@ async function confirm(context: CommandContext, prepared: PreparedTask, confiden
 export async function runConductorTask(context: CommandContext, sentence: string, options: TaskRunOptions) {
   const fleet: LoadedFleet = await loadFleet(context);
   const { config } = fleet;
+  // Lazily: the model SDKs load only for a conductor call, never for other commands.
+  const { createFleetRouter } = await import('@biged/model-providers');
   await withQueue(context, config, async (queue) => {
     const ollamaHost = resolveOllamaHost({ config, paths: context.paths, env: context.io.env });
     const secretsFile = secretsFileFor(context, undefined);
@@ -103,9 +105,15 @@ export async function runConductorTask(context: CommandContext, sentence: string
       paths: context.paths,
       ollamaHost,
       env: context.io.env,
-      secrets: createSecretsStore({
-        airGap: config.fleet.air_gap_mode,
-        ...(secretsFile ? { file: secretsFile } : {}),
+      // A cloud conductor's key load is a `secret_read` audit row (the key's name, never its value).
+      secrets: createAuditedSecretsStore({
+        store: createSecretsStore({
+          airGap: config.fleet.air_gap_mode,
+          ...(secretsFile ? { file: secretsFile } : {}),
+        }),
+        audit: queue,
+        actor: CLI_AUDIT_ACTOR,
+        onAuditError: (error) => context.warn(`could not write the secret_read audit row: ${error.message}`),
       }),
       usage: createLedgerUsageSink({ ledger: createUsageLedger({ queue }), config }),
     });

@@ -3,6 +3,7 @@ import { createQueue, createUsageLedger } from '@biged/queue';
 import type { Command } from 'commander';
 import { contextFor, loadFleetConfig, type ProgramSession, requireHome } from '../context';
 import { CliError } from '../errors';
+import { createDashboardFleetControl } from './dashboard-control';
 
 /** Options of `biged dashboard`. */
 interface DashboardOptions {
@@ -53,6 +54,12 @@ export function registerDashboard(program: Command, session: ProgramSession): vo
           paths: context.paths,
           config,
           token,
+          // Start/stop/restart: control requests the supervisor answers on the `sup` channel.
+          control: await createDashboardFleetControl({
+            queue,
+            home: context.home,
+            timeoutMs: (config.workers.shutdown_grace_secs + 15) * 1000,
+          }),
           hosts: LOOPBACK.has(host) ? [] : [host.includes(':') ? `[${host}]` : host],
         });
         let server: Awaited<ReturnType<typeof serveDashboard>>;

@@ -1,4 +1,4 @@
-import { stopSupervisor } from '@biged/fleet';
+import { stopSupervisor } from '@biged/fleet/control';
 import type { Command } from 'commander';
 import { contextFor, type ProgramSession } from '../context';
 import { parsePositiveInteger } from '../options';

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { toError } from '@biged/core';
 import {
   type AvailableModules,
   createModuleHub,
@@ -14,6 +15,7 @@ import {
 } from '@biged/module-hub';
 import type { Command } from 'commander';
 import { Parser, type ReadEntry } from 'tar';
+import { recordAudit } from '../audit-record';
 import {
   type CommandContext,
   contextFor,
@@ -77,6 +79,21 @@ const installedJson = (module: InstalledModule): InstalledModuleJson => ({
   problem: orNull(module.problem),
   dir: module.dir,
 });
+
+/** The `module_install` audit row of a finished install or update. */
+const moduleInstallAudit = (result: InstallResult) =>
+  ({
+    action: 'module_install',
+    resource: result.name,
+    decision: 'allow',
+    detail: {
+      version: result.version,
+      source: result.source,
+      sha256: result.sha256,
+      signedBy: result.signedBy ?? null,
+      replaced: result.replaced ?? null,
+    },
+  }) as const;
 
 const installJson = (result: InstallResult) => ({
   name: result.name,
@@ -262,25 +279,37 @@ export function registerModule(program: Command, session: ProgramSession): void 
         }
         const hub = openHub(context);
         let result: InstallResult;
-        if (options.file) {
-          const file = path.resolve(context.io.cwd, options.file);
-          if (name) {
-            const inBundle = await bundleModuleName(file);
-            if (inBundle !== undefined && inBundle !== name) {
-              throw new CliError({
-                code: 'CLI_MODULE_NAME_MISMATCH',
-                message: `${file} holds module "${inBundle}", not "${name}"; nothing was installed`,
-                hint: `biged module install ${inBundle} --file ${options.file}`,
-              });
+        try {
+          if (options.file) {
+            const file = path.resolve(context.io.cwd, options.file);
+            if (name) {
+              const inBundle = await bundleModuleName(file);
+              if (inBundle !== undefined && inBundle !== name) {
+                throw new CliError({
+                  code: 'CLI_MODULE_NAME_MISMATCH',
+                  message: `${file} holds module "${inBundle}", not "${name}"; nothing was installed`,
+                  hint: `biged module install ${inBundle} --file ${options.file}`,
+                });
+              }
             }
+            result = await hub.installFromFile(file, {
+              ...(options.sha256 !== undefined ? { sha256: options.sha256 } : {}),
+              ...(options.signature !== undefined ? { signature: options.signature } : {}),
+            });
+          } else {
+            result = await hub.install(name as string);
           }
-          result = await hub.installFromFile(file, {
-            ...(options.sha256 !== undefined ? { sha256: options.sha256 } : {}),
-            ...(options.signature !== undefined ? { signature: options.signature } : {}),
+        } catch (error) {
+          // A refused bundle (checksum, signature, unsafe archive) is a `deny` row: a possible attack.
+          await recordAudit(context, {
+            action: 'module_install',
+            resource: (name ?? path.resolve(context.io.cwd, options.file ?? '')).slice(0, 4096),
+            decision: 'deny',
+            reason: toError(error).message.slice(0, 2048),
           });
-        } else {
-          result = await hub.install(name as string);
+          throw error;
         }
+        await recordAudit(context, moduleInstallAudit(result));
         if (context.json) {
           context.printJson(installJson(result));
           return;
@@ -304,6 +333,12 @@ export function registerModule(program: Command, session: ProgramSession): void 
       const hub = openHub(context);
       const removed = await hub.uninstall(name);
       let purged = false;
+      await recordAudit(context, {
+        action: 'module_uninstall',
+        resource: removed.name,
+        decision: 'allow',
+        detail: { version: orNull(removed.version), purge: options.purge === true },
+      });
       // Never create tools.db just to find it empty.
       if (options.purge && existsSync(toolsDbPath(context.home))) {
         const store = createModuleStore({ home: context.home });
@@ -385,6 +420,7 @@ export function registerModule(program: Command, session: ProgramSession): void 
         return;
       }
       const result = await hub.install(name);
+      await recordAudit(context, moduleInstallAudit(result));
       if (context.json) {
         context.printJson({ updated: true, ...installJson(result) });
         return;

@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { createSecretsStore, maskSecret, SecretsError, type SecretsStore } from '@biged/core';
+import { createSecretsStore, maskSecret, SecretsError, type SecretsStore, toError } from '@biged/core';
 import type { Command } from 'commander';
+import { recordAudit } from '../audit-record';
 import { type CommandContext, contextFor, loadFleetConfig, type ProgramSession } from '../context';
 import { CliError } from '../errors';
 import { renderTable } from '../output/table';
@@ -107,10 +108,29 @@ export function registerSecret(program: Command, session: ProgramSession): void 
     .command('get')
     .description('print a secret value (for `$(biged secret get KEY)`)')
     .argument('<key>', 'upper-case name, e.g. ANTHROPIC_API_KEY')
-    .action((key: string, _options: unknown, command: Command) => {
+    .action(async (key: string, _options: unknown, command: Command) => {
       const context = contextFor(session, command);
-      const store = openStore(context, command);
-      const value = store.get(key);
+      // Every read is a `secret_read` audit row in the fleet home (when there is one): the key's name and
+      // whether it was found or refused, never the value.
+      const audit = { action: 'secret_read', resource: String(key).slice(0, 256) } as const;
+      let store: SecretsStore;
+      let value: string | undefined;
+      try {
+        store = openStore(context, command);
+        value = store.get(key);
+      } catch (error) {
+        await recordAudit(context, {
+          ...audit,
+          decision: 'deny',
+          reason: toError(error).message.slice(0, 2048),
+        });
+        throw error;
+      }
+      await recordAudit(context, {
+        ...audit,
+        decision: value === undefined ? 'log' : 'allow',
+        detail: { method: 'get', found: value !== undefined },
+      });
       if (value === undefined) throw notFound(store, key);
       if (context.json) context.printJson({ key, value });
       else context.print(`${value}\n`);

@@ -1,9 +1,18 @@
-import { type Agent, TASK_STATUSES, type TaskStatus } from '@biged/core';
+import { type Agent, TASK_STATUSES, type TaskStatus } from '@biged/core/config';
+import { openQueueReader, type QueueReader } from '@biged/queue/read';
 import type { Command } from 'commander';
-import { contextFor, loadFleetConfig, type ProgramSession, requireHome, withQueue } from '../context';
+import {
+  contextFor,
+  loadFleetConfig,
+  type ProgramSession,
+  queueFile,
+  requireHome,
+  withQueue,
+} from '../context';
 import { renderTable } from '../output/table';
 import { formatAgo } from '../output/time';
 import { type SupervisorStatus, supervisorStatus } from './supervisor-status';
+import { type WorkflowStatusJson, workflowStatusJson } from './workflow-json';
 
 // NOTE: README.md "JSON output" documents this shape; keep the two in sync.
 
@@ -25,6 +34,8 @@ export interface StatusJson {
   supervisor: SupervisorStatus;
   agents: AgentJson[];
   tasks: Record<TaskStatus, number>;
+  /** The workflow runs still RUNNING, newest first (at most 20), with their step states. */
+  workflows: WorkflowStatusJson[];
 }
 
 const agentToJson = (agent: Agent): AgentJson => ({
@@ -38,6 +49,18 @@ const agentToJson = (agent: Agent): AgentJson => ({
   restarts: agent.restarts,
 });
 
+const readStatus = (reader: QueueReader) => {
+  try {
+    return {
+      agents: reader.listAgents(),
+      counts: reader.counts(),
+      runs: reader.listRunningWorkflowRuns(20),
+    };
+  } finally {
+    reader.close();
+  }
+};
+
 /** `biged status`: whether the fleet runs, every agent, and task counts by status. */
 export function registerStatus(program: Command, session: ProgramSession): void {
   program
@@ -47,16 +70,31 @@ export function registerStatus(program: Command, session: ProgramSession): void 
       const context = contextFor(session, command);
       requireHome(context);
       const config = loadFleetConfig(context);
-      const { agents, counts } = await withQueue(context, config, (queue) => ({
-        agents: queue.listAgents(),
-        counts: queue.counts(),
-      }));
+      // A current queue file is read without Drizzle (fast start-up); anything else (no file yet, an older
+      // schema, a damaged file) goes through createQueue, which creates, migrates or reports it.
+      const reader = openQueueReader({ file: queueFile(context, config) });
+      const { agents, counts, runs } = reader
+        ? readStatus(reader)
+        : await withQueue(context, config, async (queue) => {
+            const { createWorkflowStore } = await import('@biged/queue');
+            return {
+              agents: queue.listAgents(),
+              counts: queue.counts(),
+              runs: createWorkflowStore({ queue }).listRuns({ status: 'RUNNING', limit: 20 }),
+            };
+          });
       // Every status appears, zero included, so scripts can index without checking.
       const tasks = Object.fromEntries(
         TASK_STATUSES.map((status) => [status, counts[status] ?? 0]),
       ) as Record<TaskStatus, number>;
       const supervisor = supervisorStatus(context.home);
-      const status: StatusJson = { home: context.home, supervisor, agents: agents.map(agentToJson), tasks };
+      const status: StatusJson = {
+        home: context.home,
+        supervisor,
+        agents: agents.map(agentToJson),
+        tasks,
+        workflows: runs.map(workflowStatusJson),
+      };
       if (context.json) {
         context.printJson(status);
         return;
@@ -92,5 +130,19 @@ export function renderStatus(status: StatusJson, now: number = Date.now()): stri
     entries.map(([name]) => name),
     [entries.map(([, count]) => String(count))],
   )}`;
+  if (status.workflows.length > 0) text += `\n${renderWorkflowRuns(status.workflows)}`;
   return text;
+}
+
+/** The running workflow runs: one line each, with how many steps are in each state. */
+export function renderWorkflowRuns(runs: readonly WorkflowStatusJson[]): string {
+  return renderTable(
+    ['WORKFLOW RUN', 'STEPS'],
+    runs.map((run) => {
+      const byStatus = new Map<string, number>();
+      for (const step of run.steps) byStatus.set(step.status, (byStatus.get(step.status) ?? 0) + 1);
+      const parts = [...byStatus].map(([name, count]) => `${count} ${name}`);
+      return [String(run.run), `${run.steps.length}: ${parts.join(', ')}`];
+    }),
+  );
 }

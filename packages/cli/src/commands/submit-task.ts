@@ -1,7 +1,7 @@
 import { type FleetConfig, parsePayload, resolvePayloadPaths, type Task } from '@biged/core';
-import { loadFleetSkills } from '@biged/fleet';
 import type { TaskQueue } from '@biged/queue';
 import { parseSkillPayload, type Skill, type SkillRegistry } from '@biged/skill-sdk';
+import { appendAudit } from '../audit-record';
 import { type CommandContext, loadFleetConfig, requireHome, withQueue } from '../context';
 import { CliError } from '../errors';
 import { EXIT_CODES } from '../exit-codes';
@@ -46,6 +46,7 @@ export interface PreparedTask {
 export async function loadFleet(context: CommandContext): Promise<LoadedFleet> {
   requireHome(context);
   const config = loadFleetConfig(context);
+  const { loadFleetSkills } = await import('@biged/fleet'); // lazily: it loads the worker runtime
   const registry = await loadFleetSkills({ home: context.home, config });
   return { config, registry };
 }
@@ -80,6 +81,16 @@ export async function enqueueTask(
     payload: prepared.payload,
     priority: options.priority,
     ...(options.assignedTo ? { assignedTo: options.assignedTo } : {}),
+  });
+  appendAudit(context, queue, {
+    action: 'dispatch',
+    resource: `task:${task.id}`,
+    decision: 'allow',
+    detail: {
+      skill: task.skill,
+      priority: task.priority,
+      ...(options.assignedTo ? { assignedTo: options.assignedTo } : {}),
+    },
   });
   if (!options.wait) {
     if (context.json) {

@@ -1,4 +1,4 @@
-import { isProcessAlive, readSupervisorState } from '@biged/fleet';
+import { isProcessAlive, readSupervisorState } from '@biged/fleet/control';
 
 /** Whether a supervisor runs for a home, from its state file plus a liveness check of the pid. */
 export interface SupervisorStatus {

@@ -1,5 +1,4 @@
 import { BigedError } from '@biged/core';
-import { runSupervisor, startDetached } from '@biged/fleet';
 import type { Command } from 'commander';
 import { contextFor, loadFleetConfig, type ProgramSession, requireHome } from '../context';
 import { CliError } from '../errors';
@@ -26,6 +25,9 @@ export function registerUp(program: Command, session: ProgramSession): void {
       requireHome(context);
       // A broken fleet.toml is reported here, with the CLI's rendering, rather than in the child's log.
       loadFleetConfig(context);
+      // Loaded here, not at the top: @biged/fleet brings the skills and model SDKs, which other commands
+      // (status above all) must not pay for.
+      const { runSupervisor, startDetached } = await import('@biged/fleet');
 
       if (!options.detach) {
         // Already running: FleetError FLEET_ALREADY_RUNNING (exit 5). Resolves after SIGINT/SIGTERM.

@@ -1,4 +1,4 @@
-import { BigedError } from '@biged/core';
+import { BigedError } from '@biged/core/config';
 
 const name = 'ConductorAnswerError';
 const marker = `biged.error.${name}`;

@@ -1,10 +1,11 @@
-import type { BigedError } from '@biged/core';
+import type { BigedError } from '@biged/core/config';
 import { EXIT_CODES, type ExitCode } from '../exit-codes';
+import { BackupError } from './backup-error';
 import { CliError } from './cli-error';
 
 // Codes from sibling packages whose meaning is "that thing does not exist". SKILL_NOT_FOUND and
 // CONFIG_NOT_FOUND stay user errors (1): the operator named something wrong, nothing was looked up.
-const NOT_FOUND = /^(QUEUE|CLI|LOCK|SECRETS)_.*NOT_FOUND$/;
+const NOT_FOUND = /^(QUEUE|CLI|LOCK|SECRETS|WORKFLOW|SCHEDULE)_.*NOT_FOUND$/;
 // The supervisor and worker runtime report start/readiness problems under these prefixes.
 const FLEET = /^(FLEET|SUPERVISOR)_/;
 
@@ -43,6 +44,7 @@ export const MODULE_ERROR_EXIT_CODES = {
 /** The exit code a BigedError ends the command with (see `EXIT_CODES`). */
 export function exitCodeFor(error: BigedError): ExitCode {
   if (CliError.isInstance(error)) return error.exitCode;
+  if (BackupError.isInstance(error)) return error.exitCode;
   if (Object.hasOwn(CONDUCTOR_ERROR_EXIT_CODES, error.code)) {
     return CONDUCTOR_ERROR_EXIT_CODES[error.code as keyof typeof CONDUCTOR_ERROR_EXIT_CODES];
   }
