@@ -1,16 +1,13 @@
-import path from 'node:path';
 import { defineSkill, z } from '@biged/skill-sdk';
-import { SkillInputError } from './errors/skill-input-error';
 import {
   chunkCharsField,
   createModelAsker,
-  displayPath,
   isoDate,
   knowledgeFile,
   maxBytesField,
   modelChoice,
   modelChoiceFields,
-  readTextDocument,
+  readTextInput,
   requireModels,
   slugify,
   splitIntoChunks,
@@ -115,34 +112,12 @@ export const flashcards = defineSkill({
   async run(payload, ctx): Promise<FlashcardsResult> {
     requireModels(ctx, 'flashcards');
     const date = new Date();
-    let text: string;
-    let title: string;
-    let source: string;
-    if (payload.path !== undefined) {
-      const document = await readTextDocument(ctx, {
-        skill: 'flashcards',
-        path: payload.path,
-        maxBytes: payload.max_bytes,
-      });
-      text = document.text;
-      title = path.basename(document.path);
-      source = `\`${displayPath(ctx, document.path)}\``;
-    } else {
-      text = payload.text ?? '';
-      const bytes = Buffer.byteLength(text);
-      if (bytes > payload.max_bytes) {
-        throw new SkillInputError({
-          code: 'SKILL_INPUT_TOO_LARGE',
-          skill: 'flashcards',
-          size: bytes,
-          limit: payload.max_bytes,
-          message: `flashcards: the text is ${bytes} bytes, over the limit of ${payload.max_bytes} bytes (nothing is truncated)`,
-          hint: 'raise the payload\'s "max_bytes", or split the text',
-        });
-      }
-      title = text.trim().split(/\s+/).slice(0, 8).join(' ').slice(0, 80);
-      source = `inline text (${text.length} characters)`;
-    }
+    const { text, title, source } = await readTextInput(ctx, {
+      skill: 'flashcards',
+      path: payload.path,
+      text: payload.text,
+      maxBytes: payload.max_bytes,
+    });
 
     const chunks = splitIntoChunks(text, payload.chunk_chars);
     const perChunk = Math.max(1, Math.ceil(payload.max_cards / chunks.length));

@@ -1,18 +1,15 @@
-import path from 'node:path';
 import type { RouterResult } from '@biged/core';
 import { defineSkill, type SkillModelRequest, z } from '@biged/skill-sdk';
 import { ModelOutputError } from './errors/model-output-error';
-import { SkillInputError } from './errors/skill-input-error';
 import {
   chunkCharsField,
   createModelAsker,
-  displayPath,
   isoDate,
   knowledgeFile,
   maxBytesField,
   modelChoice,
   modelChoiceFields,
-  readTextDocument,
+  readTextInput,
   reduceToOne,
   requireModels,
   slugify,
@@ -183,9 +180,6 @@ export async function summarizeText(
   return { summary, chunks: chunks.length };
 }
 
-const firstWords = (text: string, count: number) =>
-  text.trim().split(/\s+/).slice(0, count).join(' ').slice(0, 80);
-
 /**
  * `summarize`: summarizes a text or a text file with the fleet's model router. Documents longer than
  * `chunk_chars` are map-reduced (chunks summarized, then the summaries summarized), checking the task's
@@ -202,34 +196,12 @@ export const summarize = defineSkill({
   async run(payload, ctx): Promise<SummarizeResult> {
     requireModels(ctx, 'summarize');
     const date = new Date();
-    let text: string;
-    let title: string;
-    let source: string;
-    if (payload.path !== undefined) {
-      const document = await readTextDocument(ctx, {
-        skill: 'summarize',
-        path: payload.path,
-        maxBytes: payload.max_bytes,
-      });
-      text = document.text;
-      title = path.basename(document.path);
-      source = `\`${displayPath(ctx, document.path)}\``;
-    } else {
-      text = payload.text ?? '';
-      const bytes = Buffer.byteLength(text);
-      if (bytes > payload.max_bytes) {
-        throw new SkillInputError({
-          code: 'SKILL_INPUT_TOO_LARGE',
-          skill: 'summarize',
-          size: bytes,
-          limit: payload.max_bytes,
-          message: `summarize: the text is ${bytes} bytes, over the limit of ${payload.max_bytes} bytes (nothing is truncated)`,
-          hint: 'raise the payload\'s "max_bytes", or split the text',
-        });
-      }
-      title = firstWords(text, 8);
-      source = `inline text (${text.length} characters)`;
-    }
+    const { text, title, source } = await readTextInput(ctx, {
+      skill: 'summarize',
+      path: payload.path,
+      text: payload.text,
+      maxBytes: payload.max_bytes,
+    });
 
     const { tally, ask } = createModelAsker(ctx, 'summarize');
     const { summary, chunks } = await summarizeText({

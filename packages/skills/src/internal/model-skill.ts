@@ -119,6 +119,56 @@ export interface ReadTextDocumentOptions {
   maxBytes: number;
 }
 
+/** What `readTextInput` returns: the text, a short title and where it came from (for the output file). */
+export interface TextInput {
+  /** The text itself. */
+  text: string;
+  /** The file's name, or the text's first words (at most 80 characters). */
+  title: string;
+  /** "`<path>`" (relative to the home when inside it), or "inline text (N characters)". */
+  source: string;
+}
+
+/** The first `count` words of a text, at most 80 characters. */
+export const firstWords = (text: string, count: number): string =>
+  text.trim().split(/\s+/).slice(0, count).join(' ').slice(0, 80);
+
+/**
+ * The text of a payload that gives either `path` (read with `readTextDocument`) or inline `text`. Inline
+ * text over `maxBytes` is a `SkillInputError` (`SKILL_INPUT_TOO_LARGE`); nothing is ever truncated.
+ */
+export async function readTextInput(
+  ctx: SkillContext,
+  {
+    skill,
+    path: filePath,
+    text,
+    maxBytes,
+  }: Omit<ReadTextDocumentOptions, 'path'> & { path?: string | undefined; text?: string | undefined },
+): Promise<TextInput> {
+  if (filePath !== undefined) {
+    const document = await readTextDocument(ctx, { skill, path: filePath, maxBytes });
+    return {
+      text: document.text,
+      title: path.basename(document.path),
+      source: `\`${displayPath(ctx, document.path)}\``,
+    };
+  }
+  const value = text ?? '';
+  const bytes = Buffer.byteLength(value);
+  if (bytes > maxBytes) {
+    throw new SkillInputError({
+      code: 'SKILL_INPUT_TOO_LARGE',
+      skill,
+      size: bytes,
+      limit: maxBytes,
+      message: `${skill}: the text is ${bytes} bytes, over the limit of ${maxBytes} bytes (nothing is truncated)`,
+      hint: 'raise the payload\'s "max_bytes", or split the text',
+    });
+  }
+  return { text: value, title: firstWords(value, 8), source: `inline text (${value.length} characters)` };
+}
+
 /**
  * Reads a text file through `ctx.fs` for a model to see. A path outside what the worker allows is
  * `FS_ACCESS_DENIED` and a missing one Node's `ENOENT`; a directory, a file over `maxBytes`, a binary
