@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Prints one closing line for the whole `pnpm test` run: the vitest results every package wrote to
+// Prints one closing line for the whole `pnpm test` run: the vitest results every package and app wrote to
 // .vitest-results.json (turbo restores them for cached runs), plus the pack smoke test that ran before.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -10,9 +10,14 @@ let passed = 0;
 let failed = 0;
 let skipped = 0;
 const missing = [];
-for (const name of readdirSync(path.join(repo, 'packages'))) {
-  const file = path.join(repo, 'packages', name, '.vitest-results.json');
-  if (!existsSync(path.join(repo, 'packages', name, 'package.json'))) continue;
+const workspaces = ['packages', 'apps'].flatMap((folder) =>
+  existsSync(path.join(repo, folder))
+    ? readdirSync(path.join(repo, folder)).map((name) => path.join(folder, name))
+    : [],
+);
+for (const name of workspaces) {
+  const file = path.join(repo, name, '.vitest-results.json');
+  if (!existsSync(path.join(repo, name, 'package.json'))) continue;
   if (!existsSync(file)) {
     missing.push(name);
     continue;
