@@ -348,9 +348,7 @@ export function createDashboard({
   // fleet plus many pollers cost one counts() scan per interval, not one per request.
   const dbVersion = sqlite.prepare('PRAGMA data_version').pluck();
   const ownChanges = sqlite.prepare('SELECT total_changes()').pluck();
-  let statusSnapshot:
-    | { own: string; version: unknown; builtAt: number; json: string }
-    | undefined;
+  let statusSnapshot: { own: string; version: unknown; builtAt: number; json: string } | undefined;
   app.get('/api/status', (c) => {
     // The hot route: only a URL with a query string can hold an unknown parameter (400).
     if (c.req.url.includes('?')) parseQuery(c.req.query(), NO_QUERY);
