@@ -1,5 +1,8 @@
 import { TASK_COLUMNS } from './task-row';
 
+/** The `fleet_flags` row whose presence pauses every claim on every host. */
+export const FLEET_PAUSED_FLAG = 'paused';
+
 // NOTE: packages/queue/README.md ("How claim works") explains this statement; keep both in sync.
 
 /** Which variant of the claim statement to build. */
@@ -40,7 +43,8 @@ function bestOfSkills(parameter: string, rank: number): string {
  * `tasks_pending_idx (priority DESC, id) WHERE PENDING and unassigned` in order and stops at the first
  * task whose skill is allowed.
  * `AND status = 'PENDING'` on the UPDATE re-checks the row, so the statement never returns a task
- * it did not move to RUNNING.
+ * it did not move to RUNNING. While the fleet is paused (a `fleet_flags` row named `paused`) it moves
+ * nothing: one primary-key probe per claim.
  */
 export function buildClaimSql(shape: ClaimSqlShape): string {
   const skillFilter = shape.skills
@@ -67,5 +71,6 @@ export function buildClaimSql(shape: ClaimSqlShape): string {
       attempts = attempts + 1
   WHERE id = (SELECT id FROM (${candidates}) ORDER BY claim_rank ASC LIMIT 1)
     AND status = 'PENDING'
+    AND NOT EXISTS (SELECT 1 FROM fleet_flags WHERE name = '${FLEET_PAUSED_FLAG}')
   RETURNING ${TASK_COLUMNS}`;
 }

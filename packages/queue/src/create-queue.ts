@@ -14,7 +14,7 @@ import {
 import type { Statement } from 'better-sqlite3';
 import { and, asc, desc, eq, sql } from 'drizzle-orm';
 import { type AuditTrail, createAuditTrail } from './audit-trail';
-import { buildClaimSql } from './claim-sql';
+import { buildClaimSql, FLEET_PAUSED_FLAG } from './claim-sql';
 import {
   createDependencyGraph,
   DEPENDENCY_SQL,
@@ -28,7 +28,7 @@ import { createMessaging } from './messages';
 import { openDatabase } from './open-database';
 import { attachDatabase } from './queue-database';
 import { type AgentListRow, agentFromListRow, countsFromRows, READ_SQL } from './read-sql';
-import { type AlertRow, agents, alerts, locks, type TaskRow, tasks } from './schema';
+import { type AlertRow, agents, alerts, fleetFlags, locks, type TaskRow, tasks } from './schema';
 import {
   ALERT_SEVERITIES,
   type Alert,
@@ -38,6 +38,7 @@ import {
   type DependencyFailurePolicy,
   type EnqueueRequest,
   type FailOptions,
+  type FleetPause,
   type HeartbeatResult,
   type ListAlertsOptions,
   type ListTasksOptions,
@@ -737,6 +738,31 @@ export function createQueue({
       return read(() => orm.select().from(locks).orderBy(asc(locks.name)).all())
         .filter((row) => isLive(row.expiresAt, now))
         .map(toLock);
+    },
+
+    setFleetPaused(paused: boolean, by: string): FleetPause {
+      if (typeof by !== 'string' || by.length === 0 || by.length > 200) {
+        invalid('by must be a non-empty string of at most 200 characters');
+      }
+      write(() =>
+        paused
+          ? orm
+              .insert(fleetFlags)
+              .values({ name: FLEET_PAUSED_FLAG, setBy: by, setAt: clock() })
+              .onConflictDoNothing()
+              .run()
+          : orm.delete(fleetFlags).where(eq(fleetFlags.name, FLEET_PAUSED_FLAG)).run(),
+      );
+      return queue.fleetPause();
+    },
+
+    fleetPause(): FleetPause {
+      const row = read(() =>
+        orm.select().from(fleetFlags).where(eq(fleetFlags.name, FLEET_PAUSED_FLAG)).get(),
+      );
+      return row
+        ? { paused: true, by: row.setBy, since: new Date(row.setAt).toISOString() }
+        : { paused: false, by: null, since: null };
     },
 
     raiseAlert({ type, severity, message, source }: RaiseAlertRequest): Alert {

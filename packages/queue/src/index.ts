@@ -97,6 +97,15 @@ export {
   SESSION_MAX_LABEL_LENGTH,
   SESSION_NAME_PATTERN,
 } from './sessions';
+export { createSqliteStore, sqliteQueueOf } from './store/sqlite-store';
+export type {
+  FleetPause,
+  Promisified,
+  TaskStore,
+  TaskStoreDialect,
+  TaskStoreMethodName,
+  WaitForWorkOptions,
+} from './store/task-store';
 export type {
   AgentHeartbeatRequest,
   Alert,

@@ -57,6 +57,7 @@ describe('opening', () => {
       'agents',
       'alerts',
       'audit_log',
+      'fleet_flags',
       'hitl_requests',
       'locks',
       'message_reads',

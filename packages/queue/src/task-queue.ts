@@ -2,6 +2,15 @@ import type { Agent, AgentStatus, Task, TaskStatus } from '@biged/core';
 import type { QueueHitl } from './hitl-types';
 import type { QueueMessaging } from './message-types';
 
+/** The fleet-wide pause flag (`biged pause --fleet`): every host's workers stop claiming while it is set. */
+export interface FleetPause {
+  paused: boolean;
+  /** Who set it (an agent, `cli`, `dashboard`), or null when it is not set. */
+  by: string | null;
+  /** When it was set (ISO 8601), or null. */
+  since: string | null;
+}
+
 /** Options of `createQueue`. */
 export interface CreateQueueOptions {
   /** The SQLite file (created if missing), e.g. `<home>/fleet.db`, or `':memory:'` for tests. */
@@ -451,6 +460,16 @@ export interface TaskQueue extends QueueMessaging, QueueHitl {
    * (25 ms up to 500 ms by default). Rejects with `QUEUE_TASK_NOT_FOUND` or the signal's reason.
    */
   waitForTask(taskId: number, options?: WaitForTaskOptions): Promise<Task>;
+
+  /**
+   * Sets (`paused: true`) or clears the fleet-wide pause: while it is set, no claim on any host (any
+   * process on this database) takes a task. Idempotent; the first setter stays recorded. Throws
+   * `QUEUE_INVALID_ARGUMENT` when `by` is empty or over 200 characters.
+   */
+  setFleetPaused(paused: boolean, by: string): FleetPause;
+
+  /** The fleet-wide pause flag as stored. */
+  fleetPause(): FleetPause;
 
   /**
    * Records an alert (active until acknowledged) and returns it. Throws `QUEUE_INVALID_ARGUMENT` for a

@@ -4,6 +4,8 @@ export type { AlertRow } from './alerts';
 export { alerts } from './alerts';
 export type { AuditLogRow } from './audit';
 export { AUDIT_DECISION_VALUES, auditLog } from './audit';
+export type { FleetFlagRow } from './fleet-flags';
+export { fleetFlags } from './fleet-flags';
 export type { HitlRequestRow } from './hitl';
 export { HITL_STATUS_VALUES, hitlRequests } from './hitl';
 export type { LockRow } from './locks';
