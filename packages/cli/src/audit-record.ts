@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { loadConfig, toError } from '@biged/core';
 import { type AuditAppendRequest, createAuditTrail, type TaskQueue } from '@biged/queue';
-import { type CommandContext, withQueue } from './context';
+import { type CommandContext, withHostQueue } from './context';
 
 /** The audit row's actor for everything the CLI does. */
 export const CLI_AUDIT_ACTOR = 'cli';
@@ -34,7 +34,7 @@ export async function recordAudit(
   try {
     // Quietly: the command already printed fleet.toml's warnings once, if it loaded it.
     const { config } = loadConfig({ file: context.paths.config });
-    await withQueue(context, config, (queue) => appendAudit(context, queue, request));
+    await withHostQueue(context, config, (queue) => appendAudit(context, queue, request));
   } catch (error) {
     context.warn(`could not write the ${request.action} audit row: ${toError(error).message}`);
   }

@@ -4,11 +4,13 @@ import {
   type FleetConfig,
   type FleetPaths,
   fleetPaths,
+  hostDatabaseFromConfig,
   loadConfig,
   queueOptionsFromConfig,
+  queueTargetFromConfig,
   resolveHome,
 } from '@biged/core/config';
-import type { TaskQueue } from '@biged/queue';
+import type { TaskQueue, TaskStore } from '@biged/queue';
 import type { Command } from 'commander';
 import { CliError } from './errors';
 import type { ExitCode } from './exit-codes';
@@ -98,5 +100,42 @@ export async function withQueue<T>(
     return await work(queue);
   } finally {
     queue.close();
+  }
+}
+
+/**
+ * Runs `work` on this host's own SQLite file: the queue on a SQLite fleet, `fleet.db` in the home beside a
+ * PostgreSQL queue. For what belongs to one host: the usage ledger, audit rows, secret reads.
+ */
+export async function withHostQueue<T>(
+  context: CommandContext,
+  config: FleetConfig,
+  work: (queue: TaskQueue) => T | Promise<T>,
+): Promise<T> {
+  const { createQueue } = await import('@biged/queue');
+  const queue = createQueue(hostDatabaseFromConfig(config, context.home));
+  try {
+    return await work(queue);
+  } finally {
+    queue.close();
+  }
+}
+
+/**
+ * Runs `work` on the fleet's task store: the SQLite queue or the PostgreSQL server `[queue] url` names.
+ * For commands that need only what every store has (submit, cancel, results, agents, messages, pause).
+ */
+export async function withStore<T>(
+  context: CommandContext,
+  config: FleetConfig,
+  work: (store: TaskStore) => T | Promise<T>,
+): Promise<T> {
+  const target = queueTargetFromConfig(config, context.home);
+  const { openTaskStore } = await import('@biged/queue');
+  const opened = await openTaskStore(target);
+  try {
+    return await work(opened.store);
+  } finally {
+    await opened.close();
   }
 }

@@ -15,7 +15,9 @@ import { registerLocks } from './commands/locks';
 import { registerLogs } from './commands/logs';
 import { registerMarathon } from './commands/marathon';
 import { registerMessaging } from './commands/messaging';
+import { registerMigrate } from './commands/migrate';
 import { registerModule } from './commands/module';
+import { registerPause } from './commands/pause';
 import { registerReport } from './commands/report';
 import { registerRestore } from './commands/restore';
 import { registerResult } from './commands/result';
@@ -102,6 +104,8 @@ function registerAll(program: Command, session: ProgramSession): void {
   registerTask(program, session);
   registerResult(program, session);
   registerCancel(program, session);
+  registerPause(program, session);
+  registerMigrate(program, session);
   registerWorkflow(program, session);
   registerSchedule(program, session);
   registerLogs(program, session);

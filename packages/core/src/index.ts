@@ -1,5 +1,12 @@
 export type { AgentSpec } from './config/agents';
-export { affinityOf, DEFAULT_ROLES, resolveAgents, roleOfAgent } from './config/agents';
+export {
+  affinityOf,
+  DEFAULT_ROLES,
+  localAgentName,
+  resolveAgents,
+  resolveHostAgents,
+  roleOfAgent,
+} from './config/agents';
 export type { FleetConfig, FleetConfigInput } from './config/fleet-config-schema';
 export {
   affinitySectionSchema,
@@ -7,6 +14,7 @@ export {
   fleetConfigSchema,
   fleetSectionSchema,
   modelsSectionSchema,
+  namingSectionSchema,
   providerLimitsSchema,
   queueSectionSchema,
   routerSectionSchema,
@@ -15,8 +23,15 @@ export {
 } from './config/fleet-config-schema';
 export type { LoadConfigOptions, LoadedConfig } from './config/load-config';
 export { loadConfig, MAX_CONFIG_BYTES, parseFleetConfig } from './config/load-config';
-export type { QueueOptionsFromConfig } from './config/queue-options';
-export { queueOptionsFromConfig } from './config/queue-options';
+export type { QueueOptionsFromConfig, QueueTarget } from './config/queue-options';
+export {
+  deviceNameFromConfig,
+  deviceNameOf,
+  hostDatabaseFromConfig,
+  queueOptionsFromConfig,
+  queueTargetFromConfig,
+  redactUrl,
+} from './config/queue-options';
 export type {
   JsonSecretFinding,
   RedactedText,

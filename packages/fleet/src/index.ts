@@ -79,7 +79,7 @@ export { isProcessAlive, readSupervisorState, supervisorStatePath } from './supe
 export { VERSION } from './version';
 export type { RunWorkerOptions, WorkerHandle } from './worker';
 export { runWorker, withTierModel } from './worker';
-export type { CreateWorkerFsGuardOptions } from './worker-fs-guard';
+export type { CreateWorkerFsGuardOptions, WorkerFsGuard } from './worker-fs-guard';
 export { createWorkerFsGuard } from './worker-fs-guard';
 export type { GarbageCollection } from './worker-gc';
 export { collectGarbage } from './worker-gc';

@@ -5,10 +5,10 @@ import {
   fleetPaths,
   type Logger,
   loadConfig,
-  queueOptionsFromConfig,
+  queueTargetFromConfig,
   toError,
 } from '@biged/core';
-import { createQueue } from '@biged/queue';
+import { openTaskStore } from '@biged/queue';
 import { installCrashReporter } from './debug-report';
 import { FleetError } from './errors/fleet-error';
 import { createSupervisor, type Supervisor } from './supervisor';
@@ -67,7 +67,9 @@ export async function runSupervisor({
   const { config, warnings } = loadConfig({ file: paths.config });
   const log: Logger = createLogger({ logsDir: paths.logs, role: 'supervisor', level: config.logging.level });
   for (const warning of warnings) log.warn(warning);
-  const queue = createQueue(queueOptionsFromConfig(config, home));
+  // A PostgreSQL queue that cannot be reached fails the start here, before any worker forks.
+  const opened = await openTaskStore(queueTargetFromConfig(config, home));
+  log.info('queue opened', { dialect: opened.store.dialect, location: opened.store.location });
   // While the fleet runs, an uncaught exception or unhandled rejection in this process writes a debug
   // report (reports/debug) and exits 1; the handlers go when the run ends.
   const crashReporter = installCrashReporter({
@@ -90,7 +92,8 @@ export async function runSupervisor({
   const supervisor = createSupervisor({
     paths,
     config,
-    queue,
+    store: opened.store,
+    ...(opened.queue ? { queue: opened.queue } : {}),
     log,
     ...(workerEntry ? { workerEntry } : {}),
     ...(env ? { env } : {}),
@@ -127,7 +130,7 @@ export async function runSupervisor({
     await supervisor.stop();
     process.off('SIGTERM', onTerm);
     process.off('SIGINT', onInt);
-    queue.close();
+    await opened.close();
     clearSupervisorState(home);
     log.flush();
     crashReporter.uninstall();

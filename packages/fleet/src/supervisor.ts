@@ -5,14 +5,15 @@ import { hostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import {
   type AgentSpec,
+  deviceNameFromConfig,
   type FleetConfig,
   type FleetPaths,
   type Logger,
-  resolveAgents,
+  resolveHostAgents,
   toError,
 } from '@biged/core';
 import { readHwState } from '@biged/hw-monitor';
-import type { TaskQueue } from '@biged/queue';
+import { createSqliteStore, type TaskQueue, type TaskStore } from '@biged/queue';
 import { FleetError } from './errors/fleet-error';
 import { describeHwState } from './hw-state-reader';
 import {
@@ -48,9 +49,18 @@ export interface SupervisorEventMap {
 export interface CreateSupervisorOptions {
   paths: FleetPaths;
   config: FleetConfig;
-  queue: TaskQueue;
+  /**
+   * The SQLite queue, when the fleet's queue is SQLite: the default `store`, and what only SQLite has so
+   * far (the control channel of `biged worker ...`, the scheduler). Omit on a PostgreSQL fleet.
+   */
+  queue?: TaskQueue;
+  /** The task store (agents, recovery, STATUS.md). Default `createSqliteStore(queue)`. */
+  store?: TaskStore;
   log: Logger;
-  /** The agents to run. Default: `resolveAgents(config)`. */
+  /**
+   * The agents to run. Default: `resolveHostAgents(config, deviceNameFromConfig(config))`: names qualified
+   * by the host (`coder_1@alpha`) on a fleet that spans hosts.
+   */
   agents?: AgentSpec[];
   /** Script forked for each worker. Default: this package's worker-main.js. */
   workerEntry?: string;
@@ -95,10 +105,10 @@ export interface Supervisor {
   stop(): Promise<void>;
   /** Current worker processes. */
   workers(): { name: string; role: string; pid: number | null; restarts: number }[];
-  /** Runs stale-task recovery now. */
-  recoverStale(): void;
-  /** Rewrites STATUS.md now. */
-  writeStatus(): void;
+  /** Runs stale-task recovery now (a failure is logged, not thrown). */
+  recoverStale(): Promise<void>;
+  /** Rewrites STATUS.md now (a failure is logged, not thrown). */
+  writeStatus(): Promise<void>;
   /** The local model backend decided by `start()`, or undefined before that (or when disabled). */
   localBackend(): LocalBackend | undefined;
   /** The hardware monitor process, or undefined when the fleet runs none. */
@@ -146,7 +156,12 @@ const MONITOR_STOP_TIMEOUT_MS = 5_000;
  */
 export function createSupervisor(options: CreateSupervisorOptions): Supervisor {
   const { paths, config, queue, log } = options;
-  const agents = options.agents ?? resolveAgents(config);
+  if (!options.store && !queue) throw new TypeError('createSupervisor needs a queue or a store');
+  const store = options.store ?? createSqliteStore(queue as TaskQueue);
+  const device = deviceNameFromConfig(config);
+  /** The agents table's `host`: the device name when hosts are named, so two homes on one machine differ. */
+  const host = device ?? hostname();
+  const agents = options.agents ?? resolveHostAgents(config, device);
   const workerEntry = options.workerEntry ?? defaultWorkerEntry();
   const backoff = options.respawnBackoffMs ?? { min: 500, max: 30_000 };
   const childEnv = options.env ?? process.env;
@@ -168,6 +183,8 @@ export function createSupervisor(options: CreateSupervisorOptions): Supervisor {
     ]),
   );
   const timers: NodeJS.Timeout[] = [];
+  /** Recoveries after worker exits still talking to the store; stop() waits for them. */
+  const pending = new Set<Promise<void>>();
   let stopping = false;
   // Set once start() has begun deciding the local backend; stop() waits for it and closes what it started.
   let backendStarting: Promise<LocalBackend | undefined> | undefined;
@@ -231,8 +248,8 @@ export function createSupervisor(options: CreateSupervisorOptions): Supervisor {
     });
   };
 
-  const recoverAgent = (name: string, reason: 'worker-exit' | 'boot') => {
-    const { requeued, failed } = queue.requeueAgentTasks(name);
+  const recoverAgent = async (name: string, reason: 'worker-exit' | 'boot') => {
+    const { requeued, failed } = await store.requeueAgentTasks(name);
     if (requeued.length || failed.length) {
       log.warn('recovered tasks of a dead worker', { agent: name, requeued, failed, reason });
       emit('task:recovered', { agent: name, requeued, failed, reason });
@@ -257,13 +274,11 @@ export function createSupervisor(options: CreateSupervisorOptions): Supervisor {
     slot.child = child;
     slot.startedAt = Date.now();
     const pid = child.pid ?? 0;
-    queue.registerAgent({
-      name: slot.agent.name,
-      role: slot.agent.role,
-      pid,
-      host: hostname(),
-      status: 'STARTING',
-    });
+    store
+      .registerAgent({ name: slot.agent.name, role: slot.agent.role, pid, host, status: 'STARTING' })
+      .catch((error: unknown) =>
+        log.warn('could not register the worker', { agent: slot.agent.name, error: toError(error).message }),
+      );
     child.on('message', (message: { type?: string }) => {
       if (message?.type === 'ready') {
         slot.ready = true;
@@ -280,42 +295,60 @@ export function createSupervisor(options: CreateSupervisorOptions): Supervisor {
       slot.ready = false;
       log[stopping ? 'info' : 'warn']('worker exited', { agent: slot.agent.name, pid, code, signal });
       emit('worker:exited', { name: slot.agent.name, pid, code, signal });
-      // The worker is gone, so nothing can finish its task: return it to the queue right away.
-      try {
-        recoverAgent(slot.agent.name, 'worker-exit');
-        queue.setAgentStatus(slot.agent.name, 'OFFLINE');
-      } catch (error) {
-        log.error('recovery after worker exit failed', {
-          agent: slot.agent.name,
-          error: toError(error).message,
-        });
-      }
+      // The worker is gone, so nothing can finish its task: return it to the queue right away. (If the
+      // queue cannot be reached now, stale recovery returns them later.)
+      const recovered = recoverAgent(slot.agent.name, 'worker-exit')
+        .then(() => store.setAgentStatus(slot.agent.name, 'OFFLINE'))
+        .then(
+          () => undefined,
+          (error: unknown) => {
+            log.error('recovery after worker exit failed', {
+              agent: slot.agent.name,
+              error: toError(error).message,
+            });
+          },
+        );
+      pending.add(recovered);
+      void recovered.finally(() => pending.delete(recovered));
       if (stopping || slot.held) return;
       const delayMs = nextDelay(slot);
       emit('worker:respawn-scheduled', { name: slot.agent.name, delayMs, restarts: slot.restarts });
       slot.respawnTimer = setTimeout(() => {
         if (!stopping) {
-          queue.registerAgent({
-            name: slot.agent.name,
-            role: slot.agent.role,
-            pid: null,
-            host: hostname(),
-            status: 'STARTING',
-            incrementRestarts: true,
-          });
-          spawn(slot);
+          store
+            .registerAgent({
+              name: slot.agent.name,
+              role: slot.agent.role,
+              pid: null,
+              host,
+              status: 'STARTING',
+              incrementRestarts: true,
+            })
+            .catch((error: unknown) =>
+              log.warn('could not register the worker', {
+                agent: slot.agent.name,
+                error: toError(error).message,
+              }),
+            )
+            .finally(() => {
+              if (!stopping) spawn(slot);
+            });
         }
       }, delayMs);
     });
   };
 
-  const recoverStale = () => {
-    const { requeued, failed } = queue.recoverStale({
-      olderThanMs: config.fleet.stale_task_timeout_secs * 1000,
-    });
-    if (requeued.length || failed.length) {
-      log.warn('recovered stale tasks', { requeued, failed });
-      emit('task:recovered', { agent: '*', requeued, failed, reason: 'stale' });
+  const recoverStale = async (): Promise<void> => {
+    try {
+      const { requeued, failed } = await store.recoverStale({
+        olderThanMs: config.fleet.stale_task_timeout_secs * 1000,
+      });
+      if (requeued.length || failed.length) {
+        log.warn('recovered stale tasks', { requeued, failed });
+        emit('task:recovered', { agent: '*', requeued, failed, reason: 'stale' });
+      }
+    } catch (error) {
+      log.warn('stale recovery failed; it runs again on the next check', { error: toError(error).message });
     }
   };
 
@@ -329,19 +362,22 @@ export function createSupervisor(options: CreateSupervisorOptions): Supervisor {
         ? 'monitor off (disabled by the caller)'
         : 'monitor off ([fleet] hw_monitor = false)';
 
-  const writeStatus = () => {
+  const writeStatus = async (): Promise<void> => {
     try {
       const generatedAt = new Date();
+      const [agentRows, counts, locks] = await Promise.all([
+        store.listAgents(),
+        store.counts(),
+        store.listLocks(),
+      ]);
       writeStatusMarkdown(paths.status, {
         generatedAt,
         supervisorPid: process.pid,
-        agents: queue.listAgents(),
-        counts: queue.counts(),
+        agents: agentRows,
+        counts,
         ...(backend ? { localBackend: backend.describe() } : {}),
         hardware: hardwareLine(generatedAt),
-        locks: queue
-          .listLocks()
-          .map((lock) => ({ name: lock.name, owner: lock.owner, expiresAt: lock.expiresAt })),
+        locks: locks.map((lock) => ({ name: lock.name, owner: lock.owner, expiresAt: lock.expiresAt })),
       });
     } catch (error) {
       log.warn('could not write STATUS.md', { error: toError(error).message });
@@ -367,9 +403,10 @@ export function createSupervisor(options: CreateSupervisorOptions): Supervisor {
           hint: 'check [workers] roles and [fleet] disabled_agents in fleet.toml',
         });
       }
-      // No worker of ours is alive before we fork them, so anything they held is orphaned.
-      for (const name of slots.keys()) recoverAgent(name, 'boot');
-      recoverStale();
+      // No worker of ours is alive before we fork them, so anything they held is orphaned. (Only this
+      // host's agents: on a shared queue, other hosts' names carry their own device name.)
+      for (const name of slots.keys()) await recoverAgent(name, 'boot');
+      await recoverStale();
       // Before any worker forks: they learn the backend's URL from their environment.
       if (options.localBackend !== false) {
         backendStarting = startLocalBackend({
@@ -411,19 +448,19 @@ export function createSupervisor(options: CreateSupervisorOptions): Supervisor {
         }),
       ]).finally(() => clearTimeout(timer));
       timers.push(
-        setInterval(recoverStale, config.fleet.stale_check_interval_secs * 1000),
-        setInterval(writeStatus, config.fleet.status_interval_secs * 1000),
+        setInterval(() => void recoverStale(), config.fleet.stale_check_interval_secs * 1000),
+        setInterval(() => void writeStatus(), config.fleet.status_interval_secs * 1000),
       );
       for (const timer of timers) timer.unref();
-      writeStatus();
-      if (options.control !== false && !stopping)
+      await writeStatus();
+      if (options.control !== false && !stopping && queue)
         controlLoop = startSupervisorControlLoop({
           queue,
           control: workerControl,
           log,
           ...(options.control?.pollMs !== undefined ? { pollMs: options.control.pollMs } : {}),
         });
-      if (options.scheduler !== false && !stopping)
+      if (options.scheduler !== false && !stopping && queue)
         scheduler = startScheduler({ queue, config, log, ...options.scheduler });
       log.info('fleet ready', { workers: slots.size });
     },
@@ -468,11 +505,12 @@ export function createSupervisor(options: CreateSupervisorOptions): Supervisor {
         );
         child.kill('SIGTERM');
       }
-      // Each worker's exit handler has already returned its tasks and marked it OFFLINE.
+      // Each worker's exit handler returns its tasks and marks it OFFLINE.
       await Promise.all(exits);
+      await Promise.all([...pending]);
       // After the workers: their last model calls have ended. Removes run/embedded-ollama.json.
       await (await backendStarting)?.close();
-      writeStatus();
+      await writeStatus();
       log.info('fleet stopped');
     },
 

@@ -62,11 +62,22 @@ export interface StartTestFleetOptions {
   hwMonitor?: false;
 }
 
-/** Starts a fleet on a temp home with the given fleet.toml body (the test skills dir is added). */
-export async function startTestFleet(
+/** A supervisor running in the test process on its own temp home, whatever its queue. */
+export interface TestSupervisor {
+  home: TempHome;
+  supervisor: Supervisor;
+  /** Stops the fleet gracefully and waits for it. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Runs `runSupervisor` on a temp home with the given fleet.toml body (the test skills dir is added), until
+ * `stop()`. The queue is whatever `[queue]` says (SQLite or PostgreSQL).
+ */
+export async function startTestSupervisor(
   fleetToml: string,
   options: StartTestFleetOptions = {},
-): Promise<TestFleet> {
+): Promise<TestSupervisor> {
   const home = createTempHome({
     fleetToml: `${fleetToml}\n[skills]\ndirs = [${JSON.stringify(testSkillsDir)}]\n`,
   });
@@ -84,14 +95,28 @@ export async function startTestFleet(
   });
   running.catch(() => {});
   await Promise.race([waitFor(() => supervisor, 30_000, 'fleet ready'), running]);
-  const queue = createQueue({ file: home.db });
   return {
     home,
-    queue,
     supervisor: supervisor!,
     async stop() {
       controller.abort();
       await running;
+    },
+  };
+}
+
+/** Starts a fleet on a temp home with the given fleet.toml body (the test skills dir is added). */
+export async function startTestFleet(
+  fleetToml: string,
+  options: StartTestFleetOptions = {},
+): Promise<TestFleet> {
+  const fleet = await startTestSupervisor(fleetToml, options);
+  const queue = createQueue({ file: fleet.home.db });
+  return {
+    ...fleet,
+    queue,
+    async stop() {
+      await fleet.stop();
       queue.close();
     },
   };

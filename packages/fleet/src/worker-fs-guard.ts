@@ -6,7 +6,7 @@ import {
   type Logger,
   toError,
 } from '@biged/core';
-import { type AuditDecision, createAuditTrail, type TaskQueue } from '@biged/queue';
+import { type AuditAppendRequest, type AuditDecision, createAuditTrail, type TaskQueue } from '@biged/queue';
 
 /** Options for `createWorkerFsGuard`. */
 export interface CreateWorkerFsGuardOptions {
@@ -20,7 +20,24 @@ export interface CreateWorkerFsGuardOptions {
   agent: string;
   /** Where the guard logs its decisions. */
   log: Logger;
+  /**
+   * Allowed accesses (`log_all_access`) are written in batches, one transaction per batch, at most this
+   * many ms after they happened. Denials and violations are written at once (after the batch before
+   * them, so the trail stays in order). Default 250.
+   */
+  flushMs?: number;
 }
+
+/** The worker's guard: a FileSystemGuard whose batched audit rows can be written now. */
+export interface WorkerFsGuard extends FileSystemGuard {
+  /** Writes the allowed-access rows still waiting. */
+  flush(): void;
+  /** Flushes and stops the flush timer. */
+  close(): void;
+}
+
+/** A batch is written at once when it reaches this many rows. */
+const MAX_BATCH_ROWS = 200;
 
 const AUDIT_DECISION: Record<FsGuardDecision['decision'], AuditDecision> = {
   allowed: 'allow',
@@ -34,7 +51,8 @@ const AUDIT_DECISION: Record<FsGuardDecision['decision'], AuditDecision> = {
  * trail as a `file_access` row: actor = the agent, resource = the resolved path (the path as given when it
  * could not be resolved), decision `allow` / `deny` / `log` (a violation let through under
  * `enforce = false`). `runSkill` applies it per skill with `forSkill`. An audit write that fails is logged
- * and does not fail the file access.
+ * and does not fail the file access. Allowed accesses are batched (`flushMs`): with the default
+ * `log_all_access = true`, a skill that reads many files costs one commit per batch, not one per read.
  */
 export function createWorkerFsGuard({
   config,
@@ -42,33 +60,62 @@ export function createWorkerFsGuard({
   queue,
   agent,
   log,
-}: CreateWorkerFsGuardOptions): FileSystemGuard {
+  flushMs = 250,
+}: CreateWorkerFsGuardOptions): WorkerFsGuard {
   const audit = createAuditTrail(queue);
-  return createFileSystemGuard({
+  let waiting: AuditAppendRequest[] = [];
+  let timer: NodeJS.Timeout | undefined;
+  const write = (rows: AuditAppendRequest[]) => {
+    try {
+      if (rows.length === 1) audit.append(rows[0]!);
+      else audit.appendMany(rows);
+    } catch (error) {
+      log.warn('could not write the file_access audit rows', {
+        error: toError(error).message,
+        rows: rows.length,
+        paths: rows.slice(0, 5).map((row) => row.resource),
+      });
+    }
+  };
+  const flush = () => {
+    if (timer) clearTimeout(timer);
+    timer = undefined;
+    if (waiting.length === 0) return;
+    const rows = waiting;
+    waiting = [];
+    write(rows);
+  };
+  const guard = createFileSystemGuard({
     config,
     home,
     log,
     onDecision: (decision) => {
-      try {
-        audit.append({
-          actor: agent,
-          action: 'file_access',
-          resource: (decision.resolvedPath || decision.path).slice(0, 4096),
-          decision: AUDIT_DECISION[decision.decision],
-          reason: decision.reason.slice(0, 2048),
-          detail: {
-            access: decision.access,
-            path: decision.path,
-            ...(decision.skill ? { skill: decision.skill } : {}),
-            ...(decision.zone ? { zone: decision.zone } : {}),
-          },
-        });
-      } catch (error) {
-        log.warn('could not write the file_access audit row', {
-          error: toError(error).message,
+      const row: AuditAppendRequest = {
+        actor: agent,
+        action: 'file_access',
+        resource: (decision.resolvedPath || decision.path).slice(0, 4096),
+        decision: AUDIT_DECISION[decision.decision],
+        reason: decision.reason.slice(0, 2048),
+        detail: {
+          access: decision.access,
           path: decision.path,
-        });
+          ...(decision.skill ? { skill: decision.skill } : {}),
+          ...(decision.zone ? { zone: decision.zone } : {}),
+        },
+      };
+      if (row.decision !== 'allow') {
+        // A denial or violation is written now, after what came before it.
+        flush();
+        write([row]);
+        return;
+      }
+      waiting.push(row);
+      if (waiting.length >= MAX_BATCH_ROWS) flush();
+      else if (!timer) {
+        timer = setTimeout(flush, flushMs);
+        timer.unref();
       }
     },
   });
+  return { ...guard, forSkill: guard.forSkill.bind(guard), flush, close: flush };
 }

@@ -6,12 +6,14 @@ import { hostname } from 'node:os';
 import {
   createLogger,
   createSecretsStore,
+  deviceNameFromConfig,
   type FleetConfig,
   type FleetPaths,
   fleetPaths,
+  hostDatabaseFromConfig,
   type Logger,
   loadConfig,
-  queueOptionsFromConfig,
+  queueTargetFromConfig,
   type Router,
   toError,
 } from '@biged/core';
@@ -21,6 +23,7 @@ import {
   createLedgerUsageSink,
   createQueue,
   createUsageLedger,
+  openTaskStore,
   type TaskQueue,
 } from '@biged/queue';
 import { installCrashReporter } from './debug-report';
@@ -29,6 +32,7 @@ import { createHwStateReader, type HwStateReader, localNumGpuFrom } from './hw-s
 import { loadFleetSkills } from './load-fleet-skills';
 import { LOCAL_BACKEND_KIND_ENV, LOCAL_MODELS_HINT_ENV } from './local-backend';
 import { runWorker } from './worker';
+import { createWorkerFsGuard } from './worker-fs-guard';
 
 const home = process.env.BIGED_HOME;
 const name = process.env.BIGED_AGENT;
@@ -98,10 +102,20 @@ async function main(): Promise<number> {
   const paths = fleetPaths(home);
   const { config } = loadConfig({ file: paths.config });
   const log = createLogger({ logsDir: paths.logs, role: name, level: config.logging.level });
-  const queue = createQueue(queueOptionsFromConfig(config, home));
+  // The task store (SQLite or PostgreSQL), and this host's own SQLite file for the usage ledger, the audit
+  // trail and secret reads: the same file as the queue on a SQLite fleet.
+  const opened = await openTaskStore(queueTargetFromConfig(config, home));
+  const { store } = opened;
+  const queue = opened.queue ?? createQueue(hostDatabaseFromConfig(config, home));
   try {
     const skills = await loadFleetSkills({ home, config });
-    queue.registerAgent({ name, role, pid: process.pid, host: hostname(), status: 'IDLE' });
+    await store.registerAgent({
+      name,
+      role,
+      pid: process.pid,
+      host: deviceNameFromConfig(config) ?? hostname(),
+      status: 'IDLE',
+    });
     // One reader for the claim loop, the tier model and the energy meter: the file is read at most once
     // per poll interval for all three.
     const hwState = config.fleet.hw_monitor
@@ -109,11 +123,15 @@ async function main(): Promise<number> {
       : undefined;
     const models = buildRouter(config, paths, queue, log, hwState);
     const localModelsHint = process.env[LOCAL_MODELS_HINT_ENV];
+    const fsGuard = createWorkerFsGuard({ config, home: paths.home, queue, agent: name, log });
     const worker = runWorker({
       agent: { name, role },
       config,
       paths,
-      queue,
+      store,
+      // Workflows, idle work and human-in-the-loop need the SQLite queue: only on a SQLite fleet.
+      ...(opened.queue ? { queue: opened.queue } : {}),
+      fsGuard,
       skills,
       log,
       ...(models ? { models } : {}),
@@ -129,7 +147,9 @@ async function main(): Promise<number> {
     log.info('worker ready', { skills: skills.list().length });
     process.send?.({ type: 'ready', name, pid: process.pid });
     await worker.done;
-    queue.setAgentStatus(name, 'OFFLINE');
+    await store.setAgentStatus(name, 'OFFLINE').catch((error: unknown) => {
+      log.warn('could not mark the agent OFFLINE', { error: toError(error).message });
+    });
     log.info('worker stopped');
     return 0;
   } catch (error) {
@@ -137,7 +157,8 @@ async function main(): Promise<number> {
     throw error;
   } finally {
     log.flush();
-    queue.close();
+    await opened.close();
+    if (!opened.queue) queue.close();
   }
 }
 

@@ -6,8 +6,9 @@ import { createTempHome, type TempHome } from '@biged/core/test';
 import { createAuditTrail, createQueue, type TaskQueue } from '@biged/queue';
 import { createSkillRegistry, defineSkill, z } from '@biged/skill-sdk';
 import { afterEach, describe, expect, it } from 'vitest';
-import { waitForStatus } from './test-helpers';
+import { waitFor, waitForStatus } from './test-helpers';
 import { runWorker, type WorkerHandle } from './worker';
+import { createWorkerFsGuard } from './worker-fs-guard';
 
 let home: TempHome | undefined;
 let outside: string | undefined;
@@ -62,7 +63,11 @@ describe('runWorker: filesystem zones and the audit trail', () => {
     const source = path.join(outside, 'secret.txt');
     const task = queue.enqueue({ skill: 'copier', payload: { read: source } });
     await waitForStatus(queue, task.id, 'DONE');
-    const rows = createAuditTrail(queue).list({ action: 'file_access' }).reverse();
+    // The allowed write is batched (written within 250 ms); the violation was written at once.
+    const rows = await waitFor(() => {
+      const found = createAuditTrail(queue).list({ action: 'file_access' }).reverse();
+      return found.length >= 2 ? found : undefined;
+    }, 5_000);
     expect(rows.map((row) => [row.actor, row.decision, row.detail?.access])).toEqual([
       ['w', 'log', 'read'],
       ['w', 'allow', 'write'],
@@ -97,10 +102,46 @@ describe('runWorker: filesystem zones and the audit trail', () => {
     }));
     const task = queue.enqueue({ skill: 'copier', payload: { read: path.join(outside, 'secret.txt') } });
     await waitForStatus(queue, task.id, 'DONE');
-    const rows = createAuditTrail(queue).list({ action: 'file_access' }).reverse();
+    // Allowed accesses are written in batches, within flushMs (250 ms) of the access.
+    const rows = await waitFor(() => {
+      const found = createAuditTrail(queue).list({ action: 'file_access' }).reverse();
+      return found.length >= 2 ? found : undefined;
+    }, 5_000);
     expect(rows.map((row) => [row.decision, row.detail?.zone])).toEqual([
       ['allow', 'inbox'],
       ['allow', 'fleet_home'],
     ]);
+  });
+});
+
+describe('createWorkerFsGuard: batched allowed-access rows', () => {
+  it('holds allowed rows for one transaction, writes a denial at once after them, and flushes on close', async () => {
+    home = createTempHome();
+    queue = createQueue({ file: home.db });
+    const audit = createAuditTrail(queue);
+    const guard = createWorkerFsGuard({
+      config: parseFleetConfig({ filesystem: { enterprise: { enforce: true } } }).config,
+      home: home.home,
+      queue,
+      agent: 'w',
+      log: createSilentLogger(),
+      flushMs: 60_000,
+    });
+    for (const name of ['a.txt', 'b.txt', 'c.txt']) {
+      await guard.check(path.join(home.home, name), 'read');
+    }
+    expect(audit.list({ action: 'file_access' })).toEqual([]);
+    await guard.check('/etc/hostname', 'read');
+    const rows = audit.list({ action: 'file_access' }).reverse();
+    expect(rows.map((row) => [row.decision, path.basename(row.resource ?? '')])).toEqual([
+      ['allow', 'a.txt'],
+      ['allow', 'b.txt'],
+      ['allow', 'c.txt'],
+      ['deny', 'hostname'],
+    ]);
+    await guard.check(path.join(home.home, 'd.txt'), 'read');
+    guard.close();
+    expect(audit.list({ action: 'file_access' })).toHaveLength(5);
+    expect(audit.verify().ok).toBe(true);
   });
 });

@@ -17,7 +17,7 @@ import {
   toError,
 } from '@biged/core';
 import { admitGpuTask, type HwState } from '@biged/hw-monitor';
-import type { ClaimOptions, TaskQueue } from '@biged/queue';
+import { type ClaimOptions, createSqliteStore, type TaskQueue, type TaskStore } from '@biged/queue';
 import {
   HumanInputRequiredError,
   runSkill,
@@ -36,7 +36,14 @@ export interface RunWorkerOptions {
   agent: AgentSpec;
   config: FleetConfig;
   paths: FleetPaths;
-  queue: TaskQueue;
+  /**
+   * The SQLite queue, when the fleet's queue is SQLite: the worker claims through it (via
+   * `createSqliteStore` unless `store` is given) and it also backs what only the SQLite queue has so far:
+   * workflow steps, idle work and human-in-the-loop questions. Omit on a PostgreSQL fleet.
+   */
+  queue?: TaskQueue;
+  /** The task store the worker claims from and settles into. Default `createSqliteStore(queue)`. */
+  store?: TaskStore;
   skills: SkillRegistry;
   log: Logger;
   /** Idle poll interval bounds in ms: the worker backs off from `min` to `max` while the queue is empty. Default 5..250. */
@@ -116,6 +123,8 @@ type Outcome =
 const FAST_TASK_MS = 5;
 /** Largest claim batch. */
 const MAX_BATCH = 32;
+/** How long the loop waits before it tries a store that failed again. */
+const STORE_RETRY_MS = 1000;
 /** Finished results are stored at least this often while a batch runs. */
 const SETTLE_AFTER_MS = 100;
 /**
@@ -189,8 +198,16 @@ export function withTierModel(
  */
 export function runWorker(options: RunWorkerOptions): WorkerHandle {
   const { agent, config, paths, queue, skills, log, localModelsHint } = options;
+  const store =
+    options.store ??
+    (queue
+      ? createSqliteStore(queue)
+      : (() => {
+          throw new TypeError('runWorker needs a queue or a store');
+        })());
   const fsGuard =
-    options.fsGuard ?? createWorkerFsGuard({ config, home: paths.home, queue, agent: agent.name, log });
+    options.fsGuard ??
+    (queue ? createWorkerFsGuard({ config, home: paths.home, queue, agent: agent.name, log }) : false);
   const idle = options.idlePollMs ?? { min: 5, max: 250 };
   const heartbeatMs = config.fleet.heartbeat_interval_secs * 1000;
   const hwState =
@@ -250,25 +267,41 @@ export function runWorker(options: RunWorkerOptions): WorkerHandle {
     }
     return decided !== undefined;
   };
-  const workflowSteps = createWorkflowStepGate({ queue, agent: agent.name, log });
-  // Idle work (issue 11): undefined unless [fleet] idle_enabled and the role has a curriculum.
-  const idleWork = createIdleWork({
-    queue,
-    agent,
-    config,
-    paths,
-    log,
-    skills: skillNames,
-    hwState,
-    ...(options.random ? { random: options.random } : {}),
-  });
+  // Workflow steps and idle work (issue 11) live in the SQLite queue's tables: off on other stores.
+  const workflowSteps = queue ? createWorkflowStepGate({ queue, agent: agent.name, log }) : undefined;
+  // Idle work: undefined unless [fleet] idle_enabled and the role has a curriculum.
+  const idleWork = queue
+    ? createIdleWork({
+        queue,
+        agent,
+        config,
+        paths,
+        log,
+        skills: skillNames,
+        hwState,
+        ...(options.random ? { random: options.random } : {}),
+      })
+    : undefined;
   let stopping = false;
   let current: RunningTask | null = null;
   const cancelRunning = (running: RunningTask, reason: Error) => {
     running.cancelled ??= reason;
     running.cancel?.(reason);
   };
-  let wake: (() => void) | null = null;
+  /** Ends the current idle wait early (stop). */
+  let idleWait: AbortController | null = null;
+  const waitIdle = async (timeoutMs: number) => {
+    idleWait = new AbortController();
+    try {
+      await store.waitForWork({ timeoutMs, signal: idleWait.signal });
+    } catch (error) {
+      // A store that cannot wait (connection lost) must not end the loop: sleep instead.
+      log.warn('waiting for work failed', { error: toError(error).message });
+      await sleep(timeoutMs, undefined, { signal: idleWait.signal }).catch(() => undefined);
+    } finally {
+      idleWait = null;
+    }
+  };
 
   /**
    * DLP (issue 9): a secret in a result or an error is redacted before it is stored, and raises a
@@ -277,16 +310,14 @@ export function runWorker(options: RunWorkerOptions): WorkerHandle {
   const reportRedaction = (task: Task, what: 'result' | 'error', kinds: string[]) => {
     const unique = [...new Set(kinds)].join(', ');
     log.warn('secrets redacted before storing', { taskId: task.id, skill: task.skill, what, kinds: unique });
-    try {
-      queue.raiseAlert({
+    store
+      .raiseAlert({
         type: 'dlp_alert',
         severity: 'warning',
         message: `task ${task.id} (${task.skill}): ${kinds.length} secret(s) redacted from its ${what}: ${unique}`,
         source: agent.name,
-      });
-    } catch (error) {
-      log.warn('could not raise dlp_alert', { error: toError(error).message });
-    }
+      })
+      .catch((error: unknown) => log.warn('could not raise dlp_alert', { error: toError(error).message }));
   };
   /** The error text as it may be stored. */
   const storableError = (task: Task, text: string): string => {
@@ -315,9 +346,9 @@ export function runWorker(options: RunWorkerOptions): WorkerHandle {
       }
       const skill = skills.get(task.skill);
       // Workflow steps (issue 11): a false condition skips the task; `$` references resolve here.
-      const step = workflowSteps.prepare(task);
-      if (step.kind === 'skipped') return { kind: 'skipped' };
-      const payload = step.payload;
+      const step = workflowSteps ? workflowSteps.prepare(task) : undefined;
+      if (step?.kind === 'skipped') return { kind: 'skipped' };
+      const payload = step ? step.payload : task.payload;
       const timeoutMs = config.skills.timeouts[task.skill]
         ? config.skills.timeouts[task.skill]! * 1000
         : task.timeoutMs;
@@ -336,8 +367,9 @@ export function runWorker(options: RunWorkerOptions): WorkerHandle {
         task: { id: task.id, attempt: task.attempts, agent: agent.name },
         models,
         queue: {
-          spawn: async (child) => queue.enqueue({ ...child, parentId: task.id }).id,
-          askHuman: createAskHuman(queue, task.id),
+          spawn: async (child) => (await store.enqueue({ ...child, parentId: task.id })).id,
+          // Human-in-the-loop needs the SQLite queue's tables; elsewhere ctx.queue.askHuman says so.
+          ...(queue ? { askHuman: createAskHuman(queue, task.id) } : {}),
         },
       });
       const scanned = redactJson(result ?? null);
@@ -350,12 +382,12 @@ export function runWorker(options: RunWorkerOptions): WorkerHandle {
       taskLog.info('task done', { durationMs: Math.round(durationMs * 10) / 10 });
       return { kind: 'done', result: scanned.value };
     } catch (error) {
-      if (running.cancelled && queue.get(task.id)?.status === 'CANCELLED') {
+      if (running.cancelled && (await store.get(task.id).catch(() => undefined))?.status === 'CANCELLED') {
         taskLog.info('task cancelled');
         return { kind: 'cancelled' };
       }
       // Not a failure: the skill asked a human. The task waits in WAITING_HUMAN (issue 4, human-in-the-loop).
-      if (HumanInputRequiredError.isInstance(error)) {
+      if (queue && HumanInputRequiredError.isInstance(error)) {
         const parked = parkForHuman(queue, task.id, agent.name, error);
         if (parked.kind === 'parked') {
           taskLog.info('task waits for a human', { requestId: parked.requestId });
@@ -383,20 +415,26 @@ export function runWorker(options: RunWorkerOptions): WorkerHandle {
 
   // One heartbeat timer for the worker's life: it refreshes the running task (and learns whether it was
   // cancelled or taken away) and the agent row. A timer per task would cost more than a no-op skill.
-  const beat = setInterval(() => {
+  // A beat that is still waiting for the database (PostgreSQL restarting) is not stacked on.
+  let beating = false;
+  const beat = setInterval(async () => {
+    if (beating) return;
+    beating = true;
     const running = current;
     try {
       if (running) {
-        const state = queue.heartbeat(running.task.id, agent.name);
+        const state = await store.heartbeat(running.task.id, agent.name);
         if (state.cancelled || state.lost)
           cancelRunning(running, new Error(state.cancelled ? 'task cancelled' : 'task lost'));
       }
-      queue.agentHeartbeat(agent.name, {
+      await store.agentHeartbeat(agent.name, {
         status: running ? 'BUSY' : 'IDLE',
         currentTaskId: running?.task.id ?? null,
       });
     } catch (error) {
       log.warn('heartbeat failed', { error: toError(error).message, taskId: running?.task.id });
+    } finally {
+      beating = false;
     }
   }, heartbeatMs);
   beat.unref();
@@ -405,13 +443,13 @@ export function runWorker(options: RunWorkerOptions): WorkerHandle {
   // or sent to this agent, stop and restart claiming; any other message is logged for the operator.
   let paused = false;
   let inboxReadAt = Number.NEGATIVE_INFINITY;
-  const readInbox = () => {
+  const readInbox = async () => {
     const now = Date.now();
     if (now - inboxReadAt < INBOX_POLL_MS) return;
     inboxReadAt = now;
-    let messages: ReturnType<TaskQueue['inbox']>;
+    let messages: Awaited<ReturnType<TaskStore['inbox']>>;
     try {
-      messages = queue.inbox(agent.name, { markRead: true, limit: 100 });
+      messages = await store.inbox(agent.name, { markRead: true, limit: 100 });
     } catch (error) {
       log.warn('inbox read failed', { error: toError(error).message });
       return;
@@ -445,8 +483,24 @@ export function runWorker(options: RunWorkerOptions): WorkerHandle {
     }
   };
 
+  // A store call that fails (the database locked past its timeout, PostgreSQL restarting) must not end the
+  // loop: what finished stays in `completed`/`failed` for the next settle, and the loop waits and retries.
+  let storeFailing = false;
+  const storeCall = async <T>(call: () => Promise<T>): Promise<T | undefined> => {
+    try {
+      const result = await call();
+      if (storeFailing) log.info('the queue answers again');
+      storeFailing = false;
+      return result;
+    } catch (error) {
+      if (!storeFailing) log.error('queue call failed; retrying', { error: toError(error).message });
+      storeFailing = true;
+      return undefined;
+    }
+  };
+
   const loop = async () => {
-    queue.agentHeartbeat(agent.name, { status: 'IDLE', currentTaskId: null });
+    await storeCall(() => store.agentHeartbeat(agent.name, { status: 'IDLE', currentTaskId: null }));
     let pollMs = idle.min;
     // Adaptive batching: while tasks finish in under FAST_TASK_MS the worker claims (and settles) them
     // in growing batches, paying one commit for many tasks; the first slow task drops the batch to one
@@ -456,8 +510,8 @@ export function runWorker(options: RunWorkerOptions): WorkerHandle {
     let completed: { taskId: number; result: unknown }[] = [];
     let failed: { taskId: number; error: string; retry: boolean }[] = [];
     let unsettledSince = 0;
-    const settle = (claim: boolean, released: number[] = []) => {
-      const result = queue.settle({
+    const settle = async (claim: boolean, released: number[] = []) => {
+      const result = await store.settle({
         agent: agent.name,
         completed,
         failed,
@@ -469,42 +523,29 @@ export function runWorker(options: RunWorkerOptions): WorkerHandle {
       return result.next;
     };
     while (!stopping) {
-      readInbox();
+      await readInbox();
       if (paused) {
         // Hand back what was claimed but not started, store what finished, then wait for `resume`.
         if (held.length > 0 || completed.length > 0 || failed.length > 0) {
-          settle(
-            false,
-            held.map((waiting) => waiting.id),
-          );
+          const release = held.map((waiting) => waiting.id);
           held = [];
+          await storeCall(() => settle(false, release));
         }
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, INBOX_POLL_MS);
-          wake = () => {
-            clearTimeout(timer);
-            resolve();
-          };
-        });
-        wake = null;
+        await waitIdle(INBOX_POLL_MS);
         continue;
       }
       if (held.length === 0) {
-        held =
+        const claimed = await storeCall(() =>
           completed.length > 0 || failed.length > 0
             ? settle(true)
-            : queue.claimMany(pausedNow() ? coolingClaimRequest : claimRequest, batch);
+            : store.claimMany(pausedNow() ? coolingClaimRequest : claimRequest, batch),
+        );
+        held = claimed ?? [];
         // Only after a claim that found nothing: idle work never goes ahead of real tasks.
-        if (idleWork) held = idleWork.after(held, pausedNow() ? coolingClaimRequest : claimRequest);
+        if (idleWork && claimed)
+          held = idleWork.after(held, pausedNow() ? coolingClaimRequest : claimRequest);
         if (held.length === 0) {
-          await new Promise<void>((resolve) => {
-            const timer = setTimeout(resolve, pollMs);
-            wake = () => {
-              clearTimeout(timer);
-              resolve();
-            };
-          });
-          wake = null;
+          await waitIdle(claimed ? pollMs : Math.max(pollMs, STORE_RETRY_MS));
           pollMs = Math.min(idle.max, pollMs * 2);
           continue;
         }
@@ -531,22 +572,27 @@ export function runWorker(options: RunWorkerOptions): WorkerHandle {
         options.onTaskFinished?.(task, outcome.kind === 'skipped' ? 'SKIPPED' : 'CANCELLED');
       }
       if (!fast && held.length > 0) {
-        settle(
-          false,
-          held.map((waiting) => waiting.id),
-        );
+        const release = held.map((waiting) => waiting.id);
         held = [];
+        await storeCall(() => settle(false, release));
       } else if (held.length > 0 && Date.now() - unsettledSince > SETTLE_AFTER_MS) {
         // Results never wait long for a batch to end.
-        settle(false);
+        await storeCall(() => settle(false));
       }
     }
     clearInterval(beat);
+    // The batched allowed-access audit rows of the last tasks.
+    if (fsGuard && 'flush' in fsGuard && typeof fsGuard.flush === 'function') fsGuard.flush();
     // Stopping: store what finished, hand back what was claimed but never started.
-    settle(
-      false,
-      held.map((waiting) => waiting.id),
-    );
+    const release = held.map((waiting) => waiting.id);
+    held = [];
+    if (!(await storeCall(() => settle(false, release)))) {
+      log.error('could not store the last results before stopping; their tasks will be recovered', {
+        completed: completed.map((item) => item.taskId),
+        failed: failed.map((item) => item.taskId),
+        released: release,
+      });
+    }
   };
 
   const done = loop();
@@ -557,7 +603,7 @@ export function runWorker(options: RunWorkerOptions): WorkerHandle {
     done,
     async stop(graceMs = config.workers.shutdown_grace_secs * 1000) {
       stopping = true;
-      wake?.();
+      idleWait?.abort();
       const timer = sleep(graceMs, undefined, { ref: false }).then(() => {
         if (current) cancelRunning(current, new Error('worker stopping'));
       });

@@ -111,6 +111,36 @@ describe('audit trail: append and list', () => {
     expect(audit.verify()).toEqual({ ok: true, rows: 2, head: second.hash });
   });
 
+  it('appendMany writes rows in order in one transaction, chained like single appends', () => {
+    const { audit } = open();
+    audit.append({ actor: 'cli', action: 'dispatch', resource: 'task:1', decision: 'allow' });
+    const batch = audit.appendMany(
+      ['/a', '/b', '/c'].map((resource) => ({
+        actor: 'coder_1',
+        action: 'file_access',
+        resource,
+        decision: 'allow' as const,
+      })),
+    );
+    expect(batch.map((entry) => entry.id)).toEqual([2, 3, 4]);
+    expect(batch[1]!.prevHash).toBe(batch[0]!.hash);
+    audit.append({ actor: 'cli', action: 'dispatch', resource: 'task:2', decision: 'allow' });
+    expect(audit.verify()).toMatchObject({ ok: true, rows: 5 });
+    expect(audit.appendMany([])).toEqual([]);
+  });
+
+  it('appendMany stores nothing when one row is invalid', () => {
+    const { audit } = open();
+    const error = errorOf(() =>
+      audit.appendMany([
+        { actor: 'coder_1', action: 'file_access', resource: '/a', decision: 'allow' },
+        { actor: 'coder_1', action: 'NOT VALID', resource: '/b', decision: 'allow' },
+      ]),
+    );
+    expect(error.code).toBe('QUEUE_INVALID_ARGUMENT');
+    expect(audit.list()).toEqual([]);
+  });
+
   it('verifies an empty trail', () => {
     expect(open().audit.verify()).toEqual({ ok: true, rows: 0, head: AUDIT_GENESIS_HASH });
   });

@@ -97,6 +97,8 @@ export {
   SESSION_MAX_LABEL_LENGTH,
   SESSION_NAME_PATTERN,
 } from './sessions';
+export type { OpenedTaskStore } from './store/open-store';
+export { openTaskStore } from './store/open-store';
 export { createSqliteStore, sqliteQueueOf } from './store/sqlite-store';
 export type {
   FleetPause,

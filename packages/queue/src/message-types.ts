@@ -7,9 +7,10 @@ export const MESSAGE_CHANNELS = ['fleet', 'sup', 'agent', 'pool'] as const;
 
 /**
  * Agent (and sender) names: lowercase letter first, then `a-z 0-9 _ -`, at most 64 characters
- * (the `[workers] roles` pattern; `coder_2`, `hw-monitor`, `operator`).
+ * (the `[workers] roles` pattern; `coder_2`, `hw-monitor`, `operator`), optionally qualified by the host's
+ * `[naming] device_name` in a fleet that spans hosts (`coder_2@alpha`).
  */
-export const AGENT_NAME_PATTERN = /^[a-z][a-z0-9_-]{0,63}$/;
+export const AGENT_NAME_PATTERN = /^[a-z][a-z0-9_-]{0,63}(@[a-z0-9][a-z0-9_.-]{0,62})?$/;
 
 /** Channel names: lowercase letter first, then `a-z 0-9 _ . -`, at most 64 characters. */
 export const CHANNEL_NAME_PATTERN = /^[a-z][a-z0-9_.-]{0,63}$/;

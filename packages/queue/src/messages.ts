@@ -34,10 +34,11 @@ export type {
 // NOTE: packages/queue/README.md ("Messaging") describes these queries and their indexes; keep both in sync.
 
 /** Default and largest `limit` of inbox, notes and channel reads. */
-const DEFAULT_MESSAGE_LIMIT = 50;
+export const DEFAULT_MESSAGE_LIMIT = 50;
 const MAX_MESSAGE_LIMIT = 10_000;
 
-interface RawMessage {
+/** @internal A `messages` row under the names `COLUMNS` gives (shared with the PostgreSQL store). */
+export interface RawMessage {
   id: number;
   kind: MessageKind;
   channel: string;
@@ -138,7 +139,7 @@ export function createMessaging(
       // is written in the same transaction so a redaction is never silent.
       if (kinds.length > 0) {
         statements.dlpAlert.run({
-          message: `${kinds.length} secret(s) redacted from a ${kind} from ${sender} on ${channel}: ${[...new Set(kinds)].join(', ')}`,
+          message: dlpAlertMessage(kind, sender, channel, kinds),
           source: sender,
           now,
         });
@@ -253,7 +254,18 @@ export function createMessaging(
   };
 }
 
-function toMessage(row: RawMessage): Message {
+/** @internal The text of the `dlp_alert` raised when secrets were redacted from a message body. */
+export function dlpAlertMessage(
+  kind: MessageKind,
+  sender: string,
+  channel: string,
+  kinds: readonly string[],
+): string {
+  return `${kinds.length} secret(s) redacted from a ${kind} from ${sender} on ${channel}: ${[...new Set(kinds)].join(', ')}`;
+}
+
+/** @internal A stored message to the API shape. */
+export function toMessage(row: RawMessage): Message {
   return {
     id: row.id,
     kind: row.kind,
@@ -267,7 +279,7 @@ function toMessage(row: RawMessage): Message {
 }
 
 /** The body as compact JSON text of an object no larger than `maxBytes`, or `QUEUE_INVALID_MESSAGE`. */
-function bodyText(body: unknown, maxBytes: number): string {
+export function bodyText(body: unknown, maxBytes: number): string {
   let value: Record<string, unknown>;
   try {
     value = parsePayload(body, { maxBytes });
@@ -287,7 +299,7 @@ function bodyText(body: unknown, maxBytes: number): string {
 }
 
 /** The body with every secret `redactJson` finds replaced, and the kinds found. */
-function redactedBody(text: string): { text: string; kinds: string[] } {
+export function redactedBody(text: string): { text: string; kinds: string[] } {
   try {
     const { value, findings } = redactJson(JSON.parse(text) as unknown);
     return findings.length === 0
@@ -308,21 +320,24 @@ function invalid(message: string): never {
   throw new QueueError({ code: 'QUEUE_INVALID_ARGUMENT', message });
 }
 
-function assertName(what: string, name: unknown): void {
+/** Throws `QUEUE_INVALID_ARGUMENT` unless `name` is an agent name (`AGENT_NAME_PATTERN`). */
+export function assertName(what: string, name: unknown): void {
   if (typeof name !== 'string' || !AGENT_NAME_PATTERN.test(name))
     invalid(
       `${what} ${JSON.stringify(name)} is not an agent name: use a lowercase letter, then a-z 0-9 _ - (at most 64 characters)`,
     );
 }
 
-function assertChannel(channel: unknown): void {
+/** Throws `QUEUE_INVALID_ARGUMENT` unless `channel` is a channel name (`CHANNEL_NAME_PATTERN`). */
+export function assertChannel(channel: unknown): void {
   if (typeof channel !== 'string' || !CHANNEL_NAME_PATTERN.test(channel))
     invalid(
       `channel ${JSON.stringify(channel)} is not a channel name: use ${MESSAGE_CHANNELS.join(', ')} or a lowercase name (a-z 0-9 _ . -, at most 64 characters)`,
     );
 }
 
-function assertLimit(limit: number): void {
+/** Throws `QUEUE_INVALID_ARGUMENT` unless `limit` is a whole number from 1 to 10000. */
+export function assertLimit(limit: number): void {
   if (!Number.isInteger(limit) || limit < 1 || limit > MAX_MESSAGE_LIMIT)
     invalid(`limit must be a whole number from 1 to ${MAX_MESSAGE_LIMIT}, got ${String(limit)}`);
 }

@@ -5,6 +5,7 @@ import Database from 'better-sqlite3';
 import { QueueError } from './errors/queue-error';
 import { appliedMigrationMillis, latestMigrationMillis } from './migrations-folder';
 import { type AgentListRow, agentFromListRow, countsFromRows, READ_SQL } from './read-sql';
+import type { FleetPause } from './task-queue';
 import {
   toWorkflowRun,
   WORKFLOW_SQL,
@@ -41,6 +42,8 @@ export interface QueueReader {
    * ended is left for the store to record (nothing is written).
    */
   listRunningWorkflowRuns(limit?: number): WorkflowRun[];
+  /** The fleet-wide pause flag (as `TaskQueue.fleetPause`). */
+  fleetPause(): FleetPause;
   /** Closes the connection. */
   close(): void;
 }
@@ -124,6 +127,16 @@ export function openQueueReader({
       )
         .filter((run) => run.status === 'RUNNING')
         .slice(0, limit);
+    },
+    fleetPause() {
+      const row = read(() =>
+        sqlite
+          .prepare("SELECT set_by AS setBy, set_at AS setAt FROM fleet_flags WHERE name = 'paused'")
+          .get(),
+      ) as { setBy: string; setAt: number } | undefined;
+      return row
+        ? { paused: true, by: row.setBy, since: new Date(row.setAt).toISOString() }
+        : { paused: false, by: null, since: null };
     },
     close() {
       sqlite.close();

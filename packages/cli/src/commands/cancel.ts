@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { contextFor, loadFleetConfig, type ProgramSession, requireHome, withQueue } from '../context';
+import { contextFor, loadFleetConfig, type ProgramSession, requireHome, withStore } from '../context';
 import { parseTaskId } from '../options';
 import { taskToJson } from '../output/task-json';
 
@@ -15,9 +15,9 @@ export function registerCancel(program: Command, session: ProgramSession): void 
       requireHome(context);
       const config = loadFleetConfig(context);
       // A finished task cannot be cancelled: QUEUE_INVALID_TRANSITION (exit 1); unknown id: exit 3.
-      const { wasRunning, task } = await withQueue(context, config, (queue) => ({
-        wasRunning: queue.getOrThrow(taskId).status === 'RUNNING',
-        task: queue.cancel(taskId),
+      const { wasRunning, task } = await withStore(context, config, async (store) => ({
+        wasRunning: (await store.getOrThrow(taskId)).status === 'RUNNING',
+        task: await store.cancel(taskId),
       }));
       if (context.json) {
         context.printJson(taskToJson(task));

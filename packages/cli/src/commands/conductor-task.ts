@@ -10,7 +10,7 @@ import { createAuditedSecretsStore, createLedgerUsageSink, createUsageLedger } f
 import { CLI_AUDIT_ACTOR } from '../audit-record';
 import { createConductor } from '../conductor';
 import type { ConductorConfidence } from '../conductor/conductor-schema';
-import { type CommandContext, withQueue } from '../context';
+import { type CommandContext, withHostQueue, withStore } from '../context';
 import { ConductorNotConfirmedError } from '../errors';
 import { secretsFileFor } from './secret';
 import {
@@ -97,7 +97,7 @@ export async function runConductorTask(context: CommandContext, sentence: string
   const { config } = fleet;
   // Lazily: the model SDKs load only for a conductor call, never for other commands.
   const { createFleetRouter } = await import('@biged/model-providers');
-  await withQueue(context, config, async (queue) => {
+  await withHostQueue(context, config, async (queue) => {
     const ollamaHost = resolveOllamaHost({ config, paths: context.paths, env: context.io.env });
     const secretsFile = secretsFileFor(context, undefined);
     const router = createFleetRouter({
@@ -155,6 +155,6 @@ export async function runConductorTask(context: CommandContext, sentence: string
         `${prepared.skill.name} ${JSON.stringify(prepared.payload)}\n`,
     );
     if (confidence !== 'high' && !options.yes) await confirm(context, prepared, confidence);
-    await enqueueTask(context, queue, prepared, options);
+    await withStore(context, config, (store) => enqueueTask(context, store, prepared, options));
   });
 }

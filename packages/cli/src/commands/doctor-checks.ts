@@ -1,5 +1,12 @@
 import { existsSync } from 'node:fs';
-import { type FleetConfig, fleetPaths, loadConfig, queueOptionsFromConfig, toError } from '@biged/core';
+import {
+  type FleetConfig,
+  fleetPaths,
+  hostDatabaseFromConfig,
+  loadConfig,
+  queueTargetFromConfig,
+  toError,
+} from '@biged/core';
 import Database from 'better-sqlite3';
 import { checkDatabase } from './backup-engine';
 
@@ -103,7 +110,8 @@ export async function runDoctor({
   let dbFile = paths.db;
   let dbHealthy = false;
   try {
-    if (config) dbFile = queueOptionsFromConfig(config, home).file;
+    // The host's own file: the queue on a SQLite fleet, the ledger and audit trail beside a PostgreSQL one.
+    if (config) dbFile = hostDatabaseFromConfig(config, home).file;
     if (!existsSync(dbFile)) {
       checks.push({ name: 'database', status: 'warn', detail: `no ${dbFile} yet (\`biged up\` creates it)` });
     } else {
@@ -122,6 +130,11 @@ export async function runDoctor({
     }
   } catch (error) {
     checks.push({ name: 'database', status: 'fail', detail: `${dbFile}: ${toError(error).message}` });
+  }
+
+  if (config) {
+    const target = queueTargetFromConfig(config, home);
+    if (target.kind === 'postgres') checks.push(await checkPostgresQueue(target.url, target.location));
   }
 
   if (fast) {
@@ -161,7 +174,7 @@ export async function runDoctor({
   } else {
     try {
       const { createAuditTrail, createQueue } = await import('@biged/queue');
-      const queue = createQueue(queueOptionsFromConfig(config, home));
+      const queue = createQueue(hostDatabaseFromConfig(config, home));
       try {
         const result = createAuditTrail(queue).verify();
         checks.push(
@@ -181,4 +194,33 @@ export async function runDoctor({
     }
   }
   return { ok: checks.every((check) => check.status !== 'fail'), checks };
+}
+
+/** The `queue` check of a PostgreSQL fleet: the server answers and the tasks table can be counted. */
+async function checkPostgresQueue(url: string, location: string): Promise<DoctorCheck> {
+  try {
+    const { openTaskStore } = await import('@biged/queue');
+    const opened = await openTaskStore({
+      kind: 'postgres',
+      url,
+      location,
+      maxPayloadBytes: 1024,
+      defaultMaxAttempts: 1,
+      defaultTimeoutMs: 1000,
+    });
+    try {
+      const counts = await opened.store.counts();
+      const total = Object.values(counts).reduce((sum, count) => sum + count, 0);
+      const pause = await opened.store.fleetPause();
+      return {
+        name: 'queue',
+        status: pause.paused ? 'warn' : 'ok',
+        detail: `${location}: ${total} task(s)${pause.paused ? `; the fleet is PAUSED by ${pause.by} (\`biged resume\`)` : ''}`,
+      };
+    } finally {
+      await opened.close();
+    }
+  } catch (error) {
+    return { name: 'queue', status: 'fail', detail: `${location}: ${toError(error).message}` };
+  }
 }

@@ -1,6 +1,6 @@
 import type { Lock } from '@biged/queue';
 import type { Command } from 'commander';
-import { contextFor, loadFleetConfig, type ProgramSession, requireHome, withQueue } from '../context';
+import { contextFor, loadFleetConfig, type ProgramSession, requireHome, withStore } from '../context';
 import { CliError } from '../errors';
 import { renderTable } from '../output/table';
 
@@ -31,7 +31,7 @@ export function registerLocks(program: Command, session: ProgramSession): void {
       const context = contextFor(session, command);
       requireHome(context);
       const config = loadFleetConfig(context);
-      const held = await withQueue(context, config, (queue) => queue.listLocks());
+      const held = await withStore(context, config, (store) => store.listLocks());
       if (context.json) {
         context.printJson({ locks: held.map(lockToJson) });
         return;
@@ -56,9 +56,9 @@ export function registerLocks(program: Command, session: ProgramSession): void {
       const context = contextFor(session, command);
       requireHome(context);
       const config = loadFleetConfig(context);
-      const released = await withQueue(context, config, (queue) => {
-        const lock = queue.getLock(name);
-        return lock && queue.releaseLock(name) ? lock : undefined;
+      const released = await withStore(context, config, async (store) => {
+        const lock = await store.getLock(name);
+        return lock && (await store.releaseLock(name)) ? lock : undefined;
       });
       if (!released) {
         throw new CliError({

@@ -1,4 +1,4 @@
-import type { Message, TaskQueue } from '@biged/queue';
+import type { Message, TaskQueue, TaskStore } from '@biged/queue';
 import type { Command } from 'commander';
 import {
   type CommandContext,
@@ -7,6 +7,7 @@ import {
   type ProgramSession,
   requireHome,
   withQueue,
+  withStore,
 } from '../context';
 import { parsePositiveInteger } from '../options';
 
@@ -80,6 +81,12 @@ async function onQueue<T>(context: CommandContext, work: (queue: TaskQueue) => T
   return withQueue(context, loadFleetConfig(context), work);
 }
 
+/** Like `onQueue`, on the fleet's task store (SQLite or PostgreSQL): what every store has. */
+async function onStore<T>(context: CommandContext, work: (store: TaskStore) => Promise<T>): Promise<T> {
+  requireHome(context);
+  return withStore(context, loadFleetConfig(context), work);
+}
+
 function printMessages(context: CommandContext, messages: Message[], empty: string): void {
   context.print(messages.length === 0 ? `${empty}\n` : `${messages.map(renderMessage).join('\n')}\n`);
 }
@@ -98,8 +105,8 @@ export function registerMessaging(program: Command, session: ProgramSession): vo
     .action(
       async (agent: string, text: string, options: { channel: string; from: string }, command: Command) => {
         const context = contextFor(session, command);
-        const message = await onQueue(context, (queue) =>
-          queue.sendMessage({
+        const message = await onStore(context, (store) =>
+          store.sendMessage({
             to: agent,
             from: options.from,
             body: messageBody(text),
@@ -121,8 +128,8 @@ export function registerMessaging(program: Command, session: ProgramSession): vo
     .option('--from <name>', 'sender name', OPERATOR_SENDER)
     .action(async (text: string, options: { channel: string; from: string }, command: Command) => {
       const context = contextFor(session, command);
-      const message = await onQueue(context, (queue) =>
-        queue.broadcast({ from: options.from, body: broadcastBody(text), channel: options.channel }),
+      const message = await onStore(context, (store) =>
+        store.broadcast({ from: options.from, body: broadcastBody(text), channel: options.channel }),
       );
       if (context.json) context.printJson(messageToJson(message));
       else
@@ -147,8 +154,8 @@ export function registerMessaging(program: Command, session: ProgramSession): vo
         const context = contextFor(session, command);
         const limit = parsePositiveInteger(options.limit, '--limit');
         const all = options.all === true;
-        const messages = await onQueue(context, (queue) =>
-          queue.inbox(agent, {
+        const messages = await onStore(context, (store) =>
+          store.inbox(agent, {
             all,
             limit,
             ...(options.channel === undefined ? {} : { channel: options.channel }),
@@ -182,8 +189,8 @@ export function registerMessaging(program: Command, session: ProgramSession): vo
         const limit = parsePositiveInteger(options.limit, '--limit');
         if (options.post !== undefined) {
           const post = options.post;
-          const note = await onQueue(context, (queue) =>
-            queue.postNote(channel, { from: options.from, body: messageBody(post) }),
+          const note = await onStore(context, (store) =>
+            store.postNote(channel, { from: options.from, body: messageBody(post) }),
           );
           if (context.json) context.printJson(messageToJson(note));
           else context.print(`posted note ${note.id} to ${channel}\n`);
@@ -195,8 +202,8 @@ export function registerMessaging(program: Command, session: ProgramSession): vo
             : /^\d+$/.test(options.since)
               ? Number(options.since)
               : options.since;
-        const notes = await onQueue(context, (queue) =>
-          queue.notes(channel, { limit, ...(since === undefined ? {} : { since }) }),
+        const notes = await onStore(context, (store) =>
+          store.notes(channel, { limit, ...(since === undefined ? {} : { since }) }),
         );
         if (context.json) context.printJson({ channel, notes: notes.map(messageToJson) });
         else printMessages(context, notes, `no notes on ${channel}`);

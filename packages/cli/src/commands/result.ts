@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { contextFor, loadFleetConfig, type ProgramSession, requireHome, withQueue } from '../context';
+import { contextFor, loadFleetConfig, type ProgramSession, requireHome, withStore } from '../context';
 import { parseTaskId } from '../options';
 import { renderTask } from '../output/render-task';
 import { taskToJson } from '../output/task-json';
@@ -15,7 +15,7 @@ export function registerResult(program: Command, session: ProgramSession): void 
       const taskId = parseTaskId(id);
       requireHome(context);
       const config = loadFleetConfig(context);
-      const task = await withQueue(context, config, (queue) => queue.getOrThrow(taskId));
+      const task = await withStore(context, config, (store) => store.getOrThrow(taskId));
       if (context.json) context.printJson(taskToJson(task));
       else context.print(renderTask(task));
     });

@@ -70,6 +70,22 @@ describe('biged status', () => {
     const result = await runCli(['status', '--home', home.home]);
     expect(result.stdout).toContain('no agents registered yet');
   });
+  it('groups agents by host when several hosts share the queue, with a HOST column', async () => {
+    const queue = createQueue({ file: home.db });
+    queue.registerAgent({ name: 'coder_1@alpha', role: 'coder', pid: 11, host: 'alpha', status: 'IDLE' });
+    queue.registerAgent({ name: 'coder_1@beta', role: 'coder', pid: 12, host: 'beta', status: 'IDLE' });
+    queue.registerAgent({ name: 'planner@beta', role: 'planner', pid: 13, host: 'beta', status: 'OFFLINE' });
+    queue.close();
+    const json = (await runCli(['status', '--json', '--home', home.home])).json<StatusJson>();
+    expect(json.queue).toEqual({ dialect: 'sqlite', location: home.db });
+    expect(json.hosts).toEqual([
+      expect.objectContaining({ host: 'alpha', agents: 1, idle: 1, offline: 0 }),
+      expect.objectContaining({ host: 'beta', agents: 2, idle: 1, offline: 1 }),
+    ]);
+    const text = (await runCli(['status', '--home', home.home])).stdout;
+    expect(text).toMatch(/HOST\s+AGENTS\s+BUSY\s+IDLE\s+OFFLINE/);
+    expect(text).toMatch(/beta\s+coder_1@beta\s+coder/);
+  });
 });
 
 describe('biged status on a damaged database', () => {

@@ -1,4 +1,4 @@
-import { type Agent, TASK_STATUSES, type TaskStatus } from '@biged/core/config';
+import { type Agent, queueTargetFromConfig, TASK_STATUSES, type TaskStatus } from '@biged/core/config';
 import { openQueueReader, type QueueReader } from '@biged/queue/read';
 import type { Command } from 'commander';
 import {
@@ -8,6 +8,7 @@ import {
   queueFile,
   requireHome,
   withQueue,
+  withStore,
 } from '../context';
 import { renderTable } from '../output/table';
 import { formatAgo } from '../output/time';
@@ -28,10 +29,27 @@ export interface AgentJson {
   restarts: number;
 }
 
+/** One host of the fleet (agents grouped by their `host`), as `biged status --json` prints it. */
+export interface HostJson {
+  host: string;
+  agents: number;
+  busy: number;
+  idle: number;
+  offline: number;
+  /** The newest heartbeat of its agents (ISO 8601), or null. */
+  last_heartbeat: string | null;
+}
+
 /** What `biged status --json` prints. */
 export interface StatusJson {
   home: string;
+  /** Which queue: `sqlite` (a file) or `postgres` (a server several hosts may share). */
+  queue: { dialect: 'sqlite' | 'postgres'; location: string };
+  /** The fleet-wide pause (`biged pause`): no host claims while it is set. */
+  paused: { paused: boolean; by: string | null; since: string | null };
   supervisor: SupervisorStatus;
+  /** Every host with registered agents, by name. */
+  hosts: HostJson[];
   agents: AgentJson[];
   tasks: Record<TaskStatus, number>;
   /** The workflow runs still RUNNING, newest first (at most 20), with their step states. */
@@ -49,12 +67,36 @@ const agentToJson = (agent: Agent): AgentJson => ({
   restarts: agent.restarts,
 });
 
+/** Agents grouped by host, by host name. */
+export function hostsOf(agents: readonly Agent[]): HostJson[] {
+  const hosts = new Map<string, HostJson>();
+  for (const agent of agents) {
+    const host = hosts.get(agent.host) ?? {
+      host: agent.host,
+      agents: 0,
+      busy: 0,
+      idle: 0,
+      offline: 0,
+      last_heartbeat: null,
+    };
+    host.agents += 1;
+    if (agent.status === 'BUSY') host.busy += 1;
+    else if (agent.status === 'IDLE') host.idle += 1;
+    else if (agent.status === 'OFFLINE') host.offline += 1;
+    if (agent.lastHeartbeat && (!host.last_heartbeat || agent.lastHeartbeat > host.last_heartbeat))
+      host.last_heartbeat = agent.lastHeartbeat;
+    hosts.set(agent.host, host);
+  }
+  return [...hosts.values()].sort((a, b) => a.host.localeCompare(b.host));
+}
+
 const readStatus = (reader: QueueReader) => {
   try {
     return {
       agents: reader.listAgents(),
       counts: reader.counts(),
       runs: reader.listRunningWorkflowRuns(20),
+      paused: reader.fleetPause(),
     };
   } finally {
     reader.close();
@@ -70,19 +112,31 @@ export function registerStatus(program: Command, session: ProgramSession): void 
       const context = contextFor(session, command);
       requireHome(context);
       const config = loadFleetConfig(context);
+      const target = queueTargetFromConfig(config, context.home);
       // A current queue file is read without Drizzle (fast start-up); anything else (no file yet, an older
-      // schema, a damaged file) goes through createQueue, which creates, migrates or reports it.
-      const reader = openQueueReader({ file: queueFile(context, config) });
-      const { agents, counts, runs } = reader
-        ? readStatus(reader)
-        : await withQueue(context, config, async (queue) => {
-            const { createWorkflowStore } = await import('@biged/queue');
-            return {
-              agents: queue.listAgents(),
-              counts: queue.counts(),
-              runs: createWorkflowStore({ queue }).listRuns({ status: 'RUNNING', limit: 20 }),
-            };
-          });
+      // schema, a damaged file) goes through createQueue, which creates, migrates or reports it. A
+      // PostgreSQL queue is read through its store: every host's agents.
+      const reader =
+        target.kind === 'sqlite' ? openQueueReader({ file: queueFile(context, config) }) : undefined;
+      const { agents, counts, runs, paused } =
+        target.kind === 'postgres'
+          ? await withStore(context, config, async (store) => ({
+              agents: await store.listAgents(),
+              counts: await store.counts(),
+              runs: [],
+              paused: await store.fleetPause(),
+            }))
+          : reader
+            ? readStatus(reader)
+            : await withQueue(context, config, async (queue) => {
+                const { createWorkflowStore } = await import('@biged/queue');
+                return {
+                  agents: queue.listAgents(),
+                  counts: queue.counts(),
+                  runs: createWorkflowStore({ queue }).listRuns({ status: 'RUNNING', limit: 20 }),
+                  paused: queue.fleetPause(),
+                };
+              });
       // Every status appears, zero included, so scripts can index without checking.
       const tasks = Object.fromEntries(
         TASK_STATUSES.map((status) => [status, counts[status] ?? 0]),
@@ -90,7 +144,13 @@ export function registerStatus(program: Command, session: ProgramSession): void 
       const supervisor = supervisorStatus(context.home);
       const status: StatusJson = {
         home: context.home,
+        queue: {
+          dialect: target.kind,
+          location: target.kind === 'postgres' ? target.location : target.file,
+        },
+        paused,
         supervisor,
+        hosts: hostsOf(agents),
         agents: agents.map(agentToJson),
         tasks,
         workflows: runs.map(workflowStatusJson),
@@ -109,13 +169,33 @@ export function renderStatus(status: StatusJson, now: number = Date.now()): stri
   const fleet = supervisor.running
     ? `running (pid ${supervisor.pid}${supervisor.started_at ? `, since ${supervisor.started_at}` : ''}${supervisor.ready ? '' : ', starting'})`
     : 'not running (start it with `biged up --detach`)';
-  let text = `fleet  ${fleet}\nhome   ${status.home}\n\n`;
+  let text = `fleet  ${fleet}\nhome   ${status.home}\n`;
+  if (status.queue?.dialect === 'postgres') text += `queue  ${status.queue.location}\n`;
+  if (status.paused?.paused)
+    text += `PAUSED fleet-wide by ${status.paused.by} since ${status.paused.since} (\`biged resume\`)\n`;
+  text += '\n';
+  // Several hosts on one queue: one line per host, and a HOST column.
+  const multiHost = (status.hosts?.length ?? 0) > 1;
+  if (multiHost) {
+    text += `${renderTable(
+      ['HOST', 'AGENTS', 'BUSY', 'IDLE', 'OFFLINE', 'LAST HEARTBEAT'],
+      status.hosts.map((host) => [
+        host.host,
+        String(host.agents),
+        String(host.busy),
+        String(host.idle),
+        String(host.offline),
+        formatAgo(host.last_heartbeat, now),
+      ]),
+    )}\n`;
+  }
   if (status.agents.length === 0) {
     text += 'no agents registered yet\n';
   } else {
     text += renderTable(
-      ['AGENT', 'ROLE', 'STATUS', 'LAST HEARTBEAT', 'PID', 'TASK'],
+      [...(multiHost ? ['HOST'] : []), 'AGENT', 'ROLE', 'STATUS', 'LAST HEARTBEAT', 'PID', 'TASK'],
       status.agents.map((agent) => [
+        ...(multiHost ? [agent.host] : []),
         agent.name,
         agent.role,
         agent.status,

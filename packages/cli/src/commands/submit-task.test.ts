@@ -1,6 +1,6 @@
 import { fleetPaths } from '@biged/core';
 import type { TempHome } from '@biged/core/test';
-import { createQueue, type TaskQueue } from '@biged/queue';
+import { createQueue, createSqliteStore, type TaskQueue } from '@biged/queue';
 import type { Skill } from '@biged/skill-sdk';
 import { builtinSkills } from '@biged/skills';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -61,7 +61,12 @@ describe('enqueueTask --wait', () => {
     const noop = builtinSkills.find(({ name }) => name === 'noop') as Skill;
     const { context, codes, output } = contextFor(json);
     try {
-      await enqueueTask(context, dependent, { skill: noop, payload: {} }, { priority: 5, wait: true });
+      await enqueueTask(
+        context,
+        createSqliteStore(dependent),
+        { skill: noop, payload: {} },
+        { priority: 5, wait: true },
+      );
     } finally {
       clearInterval(timer);
       other.close();

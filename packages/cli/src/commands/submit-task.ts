@@ -1,8 +1,8 @@
 import { type FleetConfig, parsePayload, resolvePayloadPaths, type Task } from '@biged/core';
-import type { TaskQueue } from '@biged/queue';
+import type { TaskStore } from '@biged/queue';
 import { parseSkillPayload, type Skill, type SkillRegistry } from '@biged/skill-sdk';
-import { appendAudit } from '../audit-record';
-import { type CommandContext, loadFleetConfig, requireHome, withQueue } from '../context';
+import { appendAudit, recordAudit } from '../audit-record';
+import { type CommandContext, loadFleetConfig, requireHome, withStore } from '../context';
 import { CliError } from '../errors';
 import { EXIT_CODES } from '../exit-codes';
 import { assertSkillAllowed } from '../network-mode';
@@ -72,26 +72,31 @@ export function prepareTask(context: CommandContext, fleet: LoadedFleet, request
 /** Stores a prepared task, prints it (or, with `wait`, waits for it and prints its result). */
 export async function enqueueTask(
   context: CommandContext,
-  queue: TaskQueue,
+  store: TaskStore,
   prepared: PreparedTask,
   options: EnqueueOptions,
 ): Promise<void> {
-  const task = queue.enqueue({
+  const task = await store.enqueue({
     skill: prepared.skill.name,
     payload: prepared.payload,
     priority: options.priority,
     ...(options.assignedTo ? { assignedTo: options.assignedTo } : {}),
   });
-  appendAudit(context, queue, {
+  const audit = {
     action: 'dispatch',
     resource: `task:${task.id}`,
-    decision: 'allow',
+    decision: 'allow' as const,
     detail: {
       skill: task.skill,
       priority: task.priority,
       ...(options.assignedTo ? { assignedTo: options.assignedTo } : {}),
     },
-  });
+  };
+  // The audit trail is the host's own (its fleet.db): the same file as a SQLite queue.
+  const { sqliteQueueOf } = await import('@biged/queue');
+  const sqlite = sqliteQueueOf(store);
+  if (sqlite) appendAudit(context, sqlite, audit);
+  else await recordAudit(context, audit);
   if (!options.wait) {
     if (context.json) {
       context.printJson({ id: task.id, skill: task.skill, status: task.status, priority: task.priority });
@@ -102,7 +107,7 @@ export async function enqueueTask(
   }
   if (!context.json) context.print(`queued task ${task.id} (${task.skill}, priority ${task.priority})\n`);
   const finished = await waitFor(context, task, options.timeoutSecs, (signal) =>
-    queue.waitForTask(task.id, { signal }),
+    store.waitForTask(task.id, signal ? { signal } : {}),
   );
   if (context.json) context.printJson(taskToJson(finished));
   else context.print(renderTask(finished));
@@ -123,7 +128,7 @@ export async function enqueueTask(
 export async function submitTask(context: CommandContext, request: SubmitRequest): Promise<void> {
   const fleet = await loadFleet(context);
   const prepared = prepareTask(context, fleet, request);
-  await withQueue(context, fleet.config, (queue) => enqueueTask(context, queue, prepared, request));
+  await withStore(context, fleet.config, (store) => enqueueTask(context, store, prepared, request));
 }
 
 async function waitFor(

@@ -1,6 +1,6 @@
 import { DEFAULT_PRIORITY, parsePayload } from '@biged/core';
 import type { Command } from 'commander';
-import { contextFor, type ProgramSession, withQueue } from '../context';
+import { contextFor, type ProgramSession, withStore } from '../context';
 import { CliError } from '../errors';
 import { parsePositiveInteger, parsePriority } from '../options';
 import { printInterpretation, runConductorTask } from './conductor-task';
@@ -107,6 +107,6 @@ export function registerTask(program: Command, session: ProgramSession): void {
         });
         return;
       }
-      await withQueue(context, fleet.config, (queue) => enqueueTask(context, queue, prepared, run));
+      await withStore(context, fleet.config, (store) => enqueueTask(context, store, prepared, run));
     });
 }

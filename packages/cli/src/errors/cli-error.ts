@@ -15,7 +15,6 @@ export const CLI_ERROR_EXIT_CODES = {
   CLI_TASK_NO_SKILL: EXIT_CODES.USER_ERROR,
   /** The fleet home does not exist (run `biged init`). */
   CLI_HOME_NOT_FOUND: EXIT_CODES.USER_ERROR,
-  /** `[queue] url` names a store this version cannot open. */
   /** `biged task "<sentence>"` with an empty sentence, or one longer than `CONDUCTOR_MAX_SENTENCE_CHARS`. */
   CLI_TASK_INVALID_TEXT: EXIT_CODES.USER_ERROR,
   /** `biged task "<sentence>"` when no skill is left for the conductor (all refused offline, or unconvertible). */
@@ -28,6 +27,10 @@ export const CLI_ERROR_EXIT_CODES = {
   CLI_CONFIG_EDIT_FAILED: EXIT_CODES.USER_ERROR,
   /** `biged module install <name> --file <bundle>` where the bundle's module.json names another module. */
   CLI_MODULE_NAME_MISMATCH: EXIT_CODES.USER_ERROR,
+  /** `biged migrate` without a PostgreSQL target (`--to`, or `[queue] url`). */
+  CLI_MIGRATE_NO_TARGET: EXIT_CODES.USER_ERROR,
+  /** `biged migrate` while the fleet runs (its workers would keep writing the SQLite file). */
+  CLI_FLEET_RUNNING: EXIT_CODES.USER_ERROR,
   /** The command line is malformed. */
   CLI_USAGE: EXIT_CODES.USAGE,
   /** No log file for that agent. */

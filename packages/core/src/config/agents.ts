@@ -11,9 +11,9 @@ export interface AgentSpec {
   role: string;
 }
 
-/** The role of an agent name: `coder_3` -> `coder`; other names are their own role. */
+/** The role of an agent name: `coder_3` (or `coder_3@host`) -> `coder`; other names are their own role. */
 export function roleOfAgent(name: string): string {
-  const match = /^(.*)_(\d+)$/.exec(name);
+  const match = /^(.*)_(\d+)$/.exec(localAgentName(name));
   return match?.[1] ?? name;
 }
 
@@ -40,10 +40,26 @@ export function resolveAgents(config: FleetConfig): AgentSpec[] {
   return cap > 0 ? agents.slice(0, cap) : agents;
 }
 
+/** An agent name without its `@device` qualifier: `coder_2@alpha` -> `coder_2`. */
+export function localAgentName(name: string): string {
+  const at = name.indexOf('@');
+  return at === -1 ? name : name.slice(0, at);
+}
+
+/**
+ * The agents this host runs: `resolveAgents`, each name qualified as `<agent>@<device>` when the fleet
+ * names its hosts (`deviceNameFromConfig`: a PostgreSQL queue, or `[naming] device_name`), so that hosts
+ * sharing one queue never mistake each other's workers (recovery at boot requeues only this host's).
+ */
+export function resolveHostAgents(config: FleetConfig, device: string | undefined): AgentSpec[] {
+  const agents = resolveAgents(config);
+  return device ? agents.map((agent) => ({ ...agent, name: `${agent.name}@${device}` })) : agents;
+}
+
 /** Skills an agent prefers, from `[affinity]` (by agent name first, then by role). Empty when disabled. */
 export function affinityOf(config: FleetConfig, agent: AgentSpec): string[] {
   if (!config.affinity.enabled) return [];
-  const byName = config.affinity[agent.name];
+  const byName = config.affinity[localAgentName(agent.name)];
   const byRole = config.affinity[agent.role];
   const list = Array.isArray(byName) ? byName : Array.isArray(byRole) ? byRole : [];
   return [...list];

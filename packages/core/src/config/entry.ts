@@ -16,5 +16,12 @@ export { TASK_STATUSES, TERMINAL_STATUSES } from '../task/task';
 export type { FleetConfig, FleetConfigInput } from './fleet-config-schema';
 export type { LoadConfigOptions, LoadedConfig } from './load-config';
 export { loadConfig, MAX_CONFIG_BYTES, parseFleetConfig } from './load-config';
-export type { QueueOptionsFromConfig } from './queue-options';
-export { queueOptionsFromConfig } from './queue-options';
+export type { QueueOptionsFromConfig, QueueTarget } from './queue-options';
+export {
+  deviceNameFromConfig,
+  deviceNameOf,
+  hostDatabaseFromConfig,
+  queueOptionsFromConfig,
+  queueTargetFromConfig,
+  redactUrl,
+} from './queue-options';

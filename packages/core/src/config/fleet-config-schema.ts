@@ -291,6 +291,19 @@ export const queueSectionSchema = z.object({
   default_timeout_secs: positiveNumber.default(600),
 });
 
+/** `[naming]`: how this host's agents are named in a fleet that spans hosts. */
+export const namingSectionSchema = z.object({
+  /**
+   * This host's name in a multi-host fleet: agents are `<agent>@<device_name>`. Lowercase letters, digits,
+   * `_ . -`. Default: the machine's hostname, lowercased, on a PostgreSQL queue; unset (plain agent names)
+   * on SQLite unless given.
+   */
+  device_name: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9_.-]{0,62}$/, 'a device name: lowercase letters, digits, _ . - (at most 63)')
+    .optional(),
+});
+
 /** `[training]`. */
 export const trainingSectionSchema = z.object({
   exclusive_lock: bool(true),
@@ -347,6 +360,7 @@ export const fleetConfigSchema = z.object({
   modules: modulesSectionSchema.prefault({}),
   filesystem: filesystemSectionSchema.prefault({}),
   queue: queueSectionSchema.prefault({}),
+  naming: namingSectionSchema.prefault({}),
   training: trainingSectionSchema.prefault({}),
   logging: loggingSectionSchema.prefault({}),
   skills: skillsSectionSchema.prefault({}),

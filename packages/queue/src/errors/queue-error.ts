@@ -25,6 +25,12 @@ const symbol = Symbol.for(marker);
  *   (`cycle` lists the refs, first one repeated at the end). Nothing was stored.
  * - `QUEUE_HITL_NOT_FOUND`: no human-in-the-loop request with that id (`hitlRequestId` is set).
  * - `QUEUE_HITL_NOT_OPEN`: the human-in-the-loop request was already answered (`hitlRequestId` is set).
+ * - `QUEUE_DB_UNAVAILABLE`: the PostgreSQL server cannot be reached (down, restarting, connection lost);
+ *   the call may or may not have been applied when the connection broke mid-commit. The next call
+ *   reconnects.
+ * - `QUEUE_CLOSED`: the store (or queue) was closed; open a new one.
+ * - `QUEUE_POSTGRES_UNAVAILABLE`: the PostgreSQL server binaries (initdb, pg_ctl) needed by the test
+ *   harness `startTestPostgres` are missing, or its cluster did not start.
  */
 export type QueueErrorCode =
   | 'QUEUE_TASK_NOT_FOUND'
@@ -42,7 +48,11 @@ export type QueueErrorCode =
   | 'QUEUE_ALERT_NOT_FOUND'
   | 'QUEUE_INVALID_MESSAGE'
   | 'QUEUE_HITL_NOT_FOUND'
-  | 'QUEUE_HITL_NOT_OPEN';
+  | 'QUEUE_HITL_NOT_OPEN'
+  | 'QUEUE_DB_UNAVAILABLE'
+  | 'QUEUE_CLOSED'
+  | 'QUEUE_POSTGRES_UNAVAILABLE'
+  | 'QUEUE_TARGET_NOT_EMPTY';
 
 /** Options of the {@link QueueError} constructor. */
 export interface QueueErrorOptions {

@@ -1,4 +1,5 @@
 import { createQueue } from '../create-queue';
+import { QueueError } from '../errors/queue-error';
 import type { CreateQueueOptions, TaskQueue } from '../task-queue';
 import type { TaskStore, TaskStoreMethodName, WaitForWorkOptions } from './task-store';
 
@@ -14,6 +15,7 @@ const FORWARDED = [
   'cancel',
   'get',
   'getOrThrow',
+  'waitForTask',
   'list',
   'counts',
   'requeueAgentTasks',
@@ -25,6 +27,7 @@ const FORWARDED = [
   'acquireLock',
   'releaseLock',
   'getLock',
+  'listLocks',
   'raiseAlert',
   'listAlerts',
   'sendMessage',
@@ -64,23 +67,36 @@ export function createSqliteStore(source: TaskQueue | CreateQueueOptions): TaskS
   const wakeAll = () => {
     for (const wake of [...waiters]) wake();
   };
+  let closed = false;
+  const assertOpen = () => {
+    if (closed)
+      throw new QueueError({
+        code: 'QUEUE_CLOSED',
+        file: queue.file,
+        message: `the queue at ${queue.file} was closed`,
+      });
+  };
   const methods: Record<string, (...args: unknown[]) => Promise<unknown>> = {};
   for (const name of FORWARDED) {
     const method = queue[name] as (...args: unknown[]) => unknown;
     methods[name] = WAKES.has(name)
       ? async (...args) => {
+          assertOpen();
           const result = method.apply(queue, args);
           wakeAll();
           return result;
         }
-      : async (...args) => method.apply(queue, args);
+      : async (...args) => {
+          assertOpen();
+          return method.apply(queue, args);
+        };
   }
   const store = {
     ...(methods as unknown as Pick<TaskStore, TaskStoreMethodName>),
     dialect: 'sqlite' as const,
     location: queue.file,
     waitForWork({ timeoutMs, signal }: WaitForWorkOptions): Promise<void> {
-      if (signal?.aborted) return Promise.resolve();
+      if (closed || signal?.aborted) return Promise.resolve();
       return new Promise<void>((resolve) => {
         const done = () => {
           clearTimeout(timer);
@@ -94,6 +110,8 @@ export function createSqliteStore(source: TaskQueue | CreateQueueOptions): TaskS
       });
     },
     async close(): Promise<void> {
+      if (closed) return;
+      closed = true;
       wakeAll();
       if (owned) queue.close();
     },
