@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { BigedError } from '@biged/core/config';
+import { BigedError } from '@biged/core/startup';
 import { Command, CommanderError } from 'commander';
 import type { ProgramSession } from './context';
 import { exitCodeFor, hintFor } from './errors/exit-code-for';

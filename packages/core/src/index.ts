@@ -23,6 +23,8 @@ export {
 } from './config/fleet-config-schema';
 export type { LoadConfigOptions, LoadedConfig } from './config/load-config';
 export { loadConfig, MAX_CONFIG_BYTES, parseFleetConfig } from './config/load-config';
+export type { LoadConfigCachedOptions } from './config/load-config-cached';
+export { loadConfigCached } from './config/load-config-cached';
 export type { QueueOptionsFromConfig, QueueTarget } from './config/queue-options';
 export {
   deviceNameFromConfig,

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fleetPaths } from '@biged/core/config';
+import { fleetPaths } from '@biged/core/startup';
 import { FleetError } from './errors/fleet-error';
 import { clearSupervisorState, isProcessAlive, readSupervisorState } from './supervisor-state';
 

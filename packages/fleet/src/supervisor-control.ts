@@ -2,7 +2,7 @@ import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '@biged/core';
-import { toError } from '@biged/core/config';
+import { toError } from '@biged/core/startup';
 import type { Message, TaskQueue } from '@biged/queue';
 import { FleetError } from './errors/fleet-error';
 import { isProcessAlive, readSupervisorState } from './supervisor-state';

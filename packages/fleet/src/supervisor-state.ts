@@ -1,5 +1,5 @@
 import { readFileSync, rmSync } from 'node:fs';
-import { fleetPaths, writeFileAtomicSync } from '@biged/core/config';
+import { fleetPaths, writeFileAtomicSync } from '@biged/core/startup';
 
 /** What `run/supervisor.json` in the fleet home holds while a supervisor runs. */
 export interface SupervisorState {

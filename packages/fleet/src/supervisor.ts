@@ -127,6 +127,8 @@ interface WorkerSlot {
   ready: boolean;
   /** Held stopped by worker control: not respawned when it exits. */
   held: boolean;
+  /** Its last exit's recovery failed; run it again before the respawn. */
+  unrecovered?: boolean;
 }
 
 /** A built entry script of this package (src/ runs under vitest resolve to dist/). */
@@ -300,8 +302,12 @@ export function createSupervisor(options: CreateSupervisorOptions): Supervisor {
       const recovered = recoverAgent(slot.agent.name, 'worker-exit')
         .then(() => store.setAgentStatus(slot.agent.name, 'OFFLINE'))
         .then(
-          () => undefined,
+          () => {
+            slot.unrecovered = false;
+          },
           (error: unknown) => {
+            // Retried before the respawn (and stale recovery returns them in any case).
+            slot.unrecovered = true;
             log.error('recovery after worker exit failed', {
               agent: slot.agent.name,
               error: toError(error).message,
@@ -315,15 +321,27 @@ export function createSupervisor(options: CreateSupervisorOptions): Supervisor {
       emit('worker:respawn-scheduled', { name: slot.agent.name, delayMs, restarts: slot.restarts });
       slot.respawnTimer = setTimeout(() => {
         if (!stopping) {
-          store
-            .registerAgent({
-              name: slot.agent.name,
-              role: slot.agent.role,
-              pid: null,
-              host,
-              status: 'STARTING',
-              incrementRestarts: true,
+          // The exit's recovery failed (the queue was unreachable): return the dead worker's tasks now.
+          (slot.unrecovered ? recoverAgent(slot.agent.name, 'worker-exit') : Promise.resolve())
+            .then(() => {
+              slot.unrecovered = false;
             })
+            .catch((error: unknown) =>
+              log.warn('recovery before respawn failed; stale recovery will return the tasks', {
+                agent: slot.agent.name,
+                error: toError(error).message,
+              }),
+            )
+            .then(() =>
+              store.registerAgent({
+                name: slot.agent.name,
+                role: slot.agent.role,
+                pid: null,
+                host,
+                status: 'STARTING',
+                incrementRestarts: true,
+              }),
+            )
             .catch((error: unknown) =>
               log.warn('could not register the worker', {
                 agent: slot.agent.name,

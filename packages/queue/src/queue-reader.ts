@@ -1,6 +1,6 @@
 import { closeSync, existsSync, openSync, readSync } from 'node:fs';
-import type { Agent, TaskStatus } from '@biged/core/config';
-import { TASK_STATUSES } from '@biged/core/config';
+import type { Agent, TaskStatus } from '@biged/core/startup';
+import { TASK_STATUSES } from '@biged/core/startup';
 import Database from 'better-sqlite3';
 import { QueueError } from './errors/queue-error';
 import { appliedMigrationMillis, latestMigrationMillis } from './migrations-folder';

@@ -1,4 +1,4 @@
-import type { Agent, TaskStatus } from '@biged/core/config';
+import type { Agent, TaskStatus } from '@biged/core/startup';
 import type { AgentRow } from './schema';
 import { toAgent } from './task-row';
 

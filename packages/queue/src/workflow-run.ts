@@ -1,4 +1,4 @@
-import type { TaskStatus } from '@biged/core/config';
+import type { TaskStatus } from '@biged/core/startup';
 import { OPEN_STATUSES } from './dependency-sql';
 
 // The workflow statements and the run/step row mapping, without the store's write paths: shared by

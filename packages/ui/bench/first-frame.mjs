@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // `biged ui` to first frame: the time from spawning the built CLI on a pseudo terminal to the first
-// rendered tab bar, against a bare `node -e 0` on the same terminal. Target: under 500 ms. The pty comes
+// rendered tab bar, against a bare `node -e 0` on the same terminal, and the launcher alone without the CLI
+// (first-frame-direct.mjs) for this package's share. Target: under 500 ms. The pty comes
 // from util-linux `script`; without it the benchmark says so and exits 0. Run: `pnpm --filter @biged/ui bench`
 // (needs `pnpm build` first).
 import { execFileSync, spawn } from 'node:child_process';
@@ -14,6 +15,7 @@ const TARGET_MS = 500;
 const here = path.dirname(fileURLToPath(import.meta.url));
 const bin = path.resolve(here, '../../cli/dist/bin.js');
 const probe = path.join(here, 'first-frame-probe.mjs');
+const direct = path.join(here, 'first-frame-direct.mjs');
 
 const quote = (text) => `'${text.replaceAll("'", "'\\''")}'`;
 
@@ -82,6 +84,8 @@ try {
   const ui = [];
   const cpu = [];
   const inProcess = [];
+  const alone = [];
+  const aloneCpu = [];
   const probeFile = path.join(home, 'probe.json');
   for (let run = 0; run < RUNS; run += 1) {
     bare.push(await timeOnPty(`${node} -e 0`, undefined));
@@ -94,6 +98,13 @@ try {
     const measured = JSON.parse(readFileSync(probeFile, 'utf8'));
     cpu.push(measured.cpuMs);
     inProcess.push(measured.uptimeMs);
+    alone.push(
+      await timeOnPty(`${node} ${quote(direct)} ${quote(home)}`, '6 Modules', {
+        NODE_OPTIONS: `--import ${pathToFileURL(probe).href}`,
+        BIGED_UI_BENCH_PROBE: probeFile,
+      }),
+    );
+    aloneCpu.push(JSON.parse(readFileSync(probeFile, 'utf8')).cpuMs);
   }
   const base = stats(bare);
   const first = stats(ui);
@@ -105,6 +116,10 @@ try {
   const own = stats(inProcess);
   console.log(`  biged ui own clock to first frame  median ${ms(own.median)}  min ${ms(own.min)}`);
   console.log(`  biged ui CPU time to first frame   median ${ms(cpuStats.median)}  min ${ms(cpuStats.min)}`);
+  const launcher = stats(alone);
+  console.log(
+    `  launcher alone (fleet.toml + @biged/ui, no CLI)  median ${ms(launcher.median)}  min ${ms(launcher.min)}  CPU median ${ms(stats(aloneCpu).median)}`,
+  );
   const load = (await import('node:os')).loadavg()[0];
   console.log(
     `  load average ${load.toFixed(1)} on ${(await import('node:os')).cpus().length} CPUs (wall times grow with it; CPU time far less)`,

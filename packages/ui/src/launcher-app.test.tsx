@@ -35,6 +35,7 @@ afterEach(async () => {
 function start(props: Partial<LauncherAppProps> = {}) {
   const data = createLauncherData({
     queue: fleet.queue,
+    ledger: createUsageLedger({ queue: fleet.queue }),
     paths: fleetPaths(fleet.home),
     ...(props.now ? { now: props.now } : {}),
   });

@@ -2,6 +2,7 @@ import { Box, Text, useApp, useInput, useStdout } from 'ink';
 import { type ReactNode, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { LauncherData } from './launcher-data';
 import type { ModuleHost } from './module-host';
+import { BUILT_IN_TABS } from './tab-ids';
 import { CommTab, type LauncherChat } from './tabs/comm-tab';
 import { FleetTab } from './tabs/fleet-tab';
 import { ModuleTabView } from './tabs/module-tab';
@@ -11,8 +12,7 @@ import { ThermalTab } from './tabs/thermal-tab';
 import { UsageTab } from './tabs/usage-tab';
 import { useRefState } from './use-ref-state';
 
-/** The built-in tabs, in order (number keys 1-6). */
-export const BUILT_IN_TABS = ['fleet', 'tasks', 'comm', 'usage', 'thermal', 'modules'] as const;
+export { BUILT_IN_TABS } from './tab-ids';
 
 const LABELS: Record<(typeof BUILT_IN_TABS)[number], string> = {
   fleet: 'Fleet',

@@ -1,5 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { fleetPaths } from '@biged/core';
+import { createUsageLedger } from '@biged/queue';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLauncherData } from './launcher-data';
 import { type TestHome, testHome } from './test-support';
@@ -8,7 +9,12 @@ let fleet: TestHome;
 afterEach(() => fleet?.cleanup());
 
 const dataFor = (now = Date.now) =>
-  createLauncherData({ queue: fleet.queue, paths: fleetPaths(fleet.home), now });
+  createLauncherData({
+    queue: fleet.queue,
+    ledger: createUsageLedger({ queue: fleet.queue }),
+    paths: fleetPaths(fleet.home),
+    now,
+  });
 
 describe('createLauncherData (real fleet.db)', () => {
   it('queues a task from skill and payload text; empty payload text means {}', () => {

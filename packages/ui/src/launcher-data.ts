@@ -1,12 +1,8 @@
 import { readFileSync } from 'node:fs';
 import type { Agent, FleetPaths, Task, TaskStatus } from '@biged/core';
-import {
-  type AnswerHitlResult,
-  createUsageLedger,
-  type HitlAnswerStatus,
-  type HitlRequest,
-  type TaskQueue,
-} from '@biged/queue';
+// Types only from @biged/queue: its values (Drizzle and the write paths) load after the first frame.
+import type { AnswerHitlResult, HitlAnswerStatus, HitlRequest, TaskQueue, UsageLedger } from '@biged/queue';
+import { LauncherError } from './errors/launcher-error';
 import { renderTaskGraph, type TaskGraph } from './task-graph';
 
 /** What the Fleet tab shows. */
@@ -38,6 +34,12 @@ export type ThermalView = { found: true; state: Record<string, unknown> } | { fo
 export interface CreateLauncherDataOptions {
   /** The fleet's queue (the launcher does not close it). */
   queue: TaskQueue;
+  /**
+   * The usage ledger over the same queue, for `usage()`. Default: `createUsageLedger({ queue })` from
+   * `@biged/queue`, imported without waiting (this module loads no @biged/queue code before its first
+   * frame); until that import settles, a moment, `usage()` throws a `LauncherError` (`UI_QUEUE_OPENING`).
+   */
+  ledger?: Pick<UsageLedger, 'usageSummary'>;
   /** The fleet home's paths (hw_state.json is read from `paths.hwState`). */
   paths: Pick<FleetPaths, 'hwState'>;
   /** Clock in epoch ms. Default `Date.now`. */
@@ -78,7 +80,18 @@ const HOUR = 3_600_000;
 export function createLauncherData(options: CreateLauncherDataOptions): LauncherData {
   const { queue, paths } = options;
   const now = options.now ?? Date.now;
-  const ledger = createUsageLedger({ queue });
+  let ledger = options.ledger;
+  let ledgerFailure: unknown;
+  if (!ledger) {
+    import('@biged/queue').then(
+      ({ createUsageLedger }) => {
+        ledger = createUsageLedger({ queue });
+      },
+      (error: unknown) => {
+        ledgerFailure = error;
+      },
+    );
+  }
   return {
     fleet: () => ({ agents: queue.listAgents(), counts: queue.counts() }),
     tasks: (limit = 15) => queue.list({ limit }),
@@ -89,6 +102,13 @@ export function createLauncherData(options: CreateLauncherDataOptions): Launcher
     },
     graph: (taskId) => renderTaskGraph({ queue, taskId }),
     usage() {
+      if (!ledger) {
+        if (ledgerFailure !== undefined) throw ledgerFailure;
+        throw new LauncherError({
+          code: 'UI_QUEUE_OPENING',
+          message: 'the queue is still opening; try again in a moment',
+        });
+      }
       const at = now();
       const summary = ledger.usageSummary({ period: 'day', groupBy: 'skill', now: at });
       const currentHour = Math.floor(at / HOUR) * HOUR;
@@ -106,23 +126,7 @@ export function createLauncherData(options: CreateLauncherDataOptions): Launcher
         hourly,
       };
     },
-    thermal() {
-      let text: string;
-      try {
-        text = readFileSync(paths.hwState, 'utf8');
-      } catch {
-        return { found: false, reason: `no ${paths.hwState}: the hardware monitor is not running` };
-      }
-      try {
-        const state = JSON.parse(text) as unknown;
-        if (state === null || typeof state !== 'object' || Array.isArray(state)) {
-          return { found: false, reason: `${paths.hwState} does not hold a JSON object` };
-        }
-        return { found: true, state: state as Record<string, unknown> };
-      } catch {
-        return { found: false, reason: `${paths.hwState} is not valid JSON (being written?)` };
-      }
-    },
+    thermal: () => readThermal(paths),
     hitl: () =>
       queue
         .listHitl({ status: 'open', limit: 50 })
@@ -135,4 +139,28 @@ export function createLauncherData(options: CreateLauncherDataOptions): Launcher
       }),
     pinHitl: (requestId, pinned) => queue.setHitlPinned(requestId, pinned),
   };
+}
+
+/** Today's usage view with nothing booked: no rows, zero totals, 24 empty hours. */
+export function emptyUsageView(): UsageView {
+  return { rows: [], totalUsd: 0, totalCalls: 0, hourly: Array(24).fill(0) };
+}
+
+/** hw_state.json as the Thermal tab shows it, or why there is none. */
+export function readThermal(paths: Pick<FleetPaths, 'hwState'>): ThermalView {
+  let text: string;
+  try {
+    text = readFileSync(paths.hwState, 'utf8');
+  } catch {
+    return { found: false, reason: `no ${paths.hwState}: the hardware monitor is not running` };
+  }
+  try {
+    const state = JSON.parse(text) as unknown;
+    if (state === null || typeof state !== 'object' || Array.isArray(state)) {
+      return { found: false, reason: `${paths.hwState} does not hold a JSON object` };
+    }
+    return { found: true, state: state as Record<string, unknown> };
+  } catch {
+    return { found: false, reason: `${paths.hwState} is not valid JSON (being written?)` };
+  }
 }

@@ -1,8 +1,10 @@
-import { type FleetConfig, fleetPaths, queueOptionsFromConfig } from '@biged/core';
-import { createQueue } from '@biged/queue';
+import { type FleetConfig, fleetPaths, queueOptionsFromConfig } from '@biged/core/config';
+import type { TaskQueue } from '@biged/queue';
+import { openQueueReader } from '@biged/queue/read';
 import { render } from 'ink';
+import { createDeferredLauncherData } from './deferred-launcher-data';
 import { LauncherApp, type LauncherModules } from './launcher-app';
-import { createLauncherData } from './launcher-data';
+import { createLauncherData, type LauncherData } from './launcher-data';
 import type { LauncherChat } from './tabs/comm-tab';
 import type { LauncherHub } from './tabs/modules-tab';
 
@@ -36,15 +38,36 @@ const asFailures = (failures: readonly { name: string; error: Error }[]) =>
   failures.map((failure) => ({ name: failure.name, message: failure.error.message }));
 
 /**
- * Opens the fleet's queue and draws the launcher on the terminal; the app then loads and starts the
- * enabled modules (their tabs appear when ready), so start-up costs only the queue open and the first
- * render, not the modules' imports.
+ * Draws the launcher on the terminal at once, its Fleet tab read through the drizzle-free queue reader
+ * (`@biged/queue/read`), then loads @biged/queue in the background, opens the queue and switches to the
+ * full data (see `createDeferredLauncherData`); the app also loads and starts the enabled modules after
+ * the first frame (their tabs appear when ready). So the first frame waits on Ink and React only, not on
+ * Drizzle, the queue's migrations or the modules' imports. If the queue cannot be opened (a damaged
+ * fleet.db), the app closes and `waitUntilExit()` rejects with the queue's error.
  */
 export function startLauncher(options: StartLauncherOptions): LauncherHandle {
   const { home, config } = options;
   const paths = fleetPaths(home);
-  const queue = createQueue(queueOptionsFromConfig(config, home));
-  const data = createLauncherData({ queue, paths });
+  const queueOptions = queueOptionsFromConfig(config, home); // a PostgreSQL fleet is refused here, synchronously
+  let queue: TaskQueue | undefined;
+  let quitting = false;
+  const opened = new Promise<LauncherData>((resolve, reject) => {
+    // After the first frame: loading @biged/queue takes the main thread for a while.
+    setImmediate(() => {
+      import('@biged/queue')
+        .then(({ createQueue, createUsageLedger }) => {
+          if (quitting) throw new Error('the launcher quit before the queue opened');
+          queue = createQueue(queueOptions);
+          return createLauncherData({ queue, ledger: createUsageLedger({ queue }), paths });
+        })
+        .then(resolve, reject);
+    });
+  });
+  const data = createDeferredLauncherData({
+    full: opened,
+    reader: openQueueReader({ file: queueOptions.file }),
+    paths,
+  });
   // The Module Hub (tar, tools.db) and the module host are imported after the first frame, on first use.
   let hubReady: Promise<LauncherHub> | undefined;
   const openHub = () => {
@@ -80,9 +103,26 @@ export function startLauncher(options: StartLauncherOptions): LauncherHandle {
       patchConsole: true,
     },
   );
-  const done = app.waitUntilExit().finally(async () => {
-    await current.host?.close().catch(() => {});
-    queue.close();
+  // render()'s unmount() drops an error argument, so the failure is kept here and rethrown after exit.
+  let openFailure: unknown;
+  opened.catch((error: unknown) => {
+    if (quitting) return;
+    openFailure = error;
+    app.unmount();
   });
-  return { waitUntilExit: () => done.then(() => {}), stop: () => app.unmount() };
+  const done = app
+    .waitUntilExit()
+    .finally(async () => {
+      quitting = true;
+      data.close();
+      await current.host?.close().catch(() => {});
+      await opened.then(
+        () => queue?.close(),
+        () => {},
+      );
+    })
+    .then(() => {
+      if (openFailure !== undefined) throw openFailure;
+    });
+  return { waitUntilExit: () => done, stop: () => app.unmount() };
 }

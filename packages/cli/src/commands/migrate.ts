@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { queueTargetFromConfig, redactUrl } from '@biged/core/config';
+import { queueTargetFromConfig, redactUrl } from '@biged/core/startup';
 import type { Command } from 'commander';
 import { recordAudit } from '../audit-record';
 import { contextFor, loadFleetConfig, type ProgramSession, requireHome } from '../context';

@@ -1,11 +1,11 @@
 import { existsSync } from 'node:fs';
-import path from 'node:path';
 import { createSecretsStore, maskSecret, SecretsError, type SecretsStore, toError } from '@biged/core';
 import type { Command } from 'commander';
 import { recordAudit } from '../audit-record';
 import { type CommandContext, contextFor, loadFleetConfig, type ProgramSession } from '../context';
 import { CliError } from '../errors';
 import { renderTable } from '../output/table';
+import { secretsFileFor } from '../secrets-file';
 
 /** A secret as `biged secret list --json` prints it: never the value. */
 export interface SecretJson {
@@ -43,14 +43,7 @@ export function decodeBase64Secret(text: string): string {
   }
 }
 
-/**
- * The secrets file: `--secrets-file`, else `BIGED_SECRETS_FILE`, else `~/.secrets` (empty values count as
- * unset). Relative paths resolve against the caller's cwd.
- */
-export function secretsFileFor(context: CommandContext, option: string | undefined): string | undefined {
-  const chosen = option || context.io.env.BIGED_SECRETS_FILE || undefined;
-  return chosen ? path.resolve(context.io.cwd, chosen) : undefined;
-}
+export { secretsFileFor } from '../secrets-file';
 
 /**
  * Opens the secrets store for a `secret` subcommand. Secrets are per user, not per fleet, so the fleet home is

@@ -21,7 +21,7 @@ const FORBIDDEN: Array<[string, RegExp]> = [
   ['a model SDK', /\/node_modules\/(@anthropic-ai\/sdk|openai|@google\/genai|ollama)\//],
   ['the dashboard', /\/packages\/dashboard\/|\/node_modules\/@biged\/dashboard\//],
   ['the model providers', /\/packages\/model-providers\/|\/node_modules\/@biged\/model-providers\//],
-  // What the lean status graph (fast-dispatch.ts, @biged/queue/read, @biged/core/config) leaves out.
+  // What the lean status graph (fast-dispatch.ts, @biged/queue/read, @biged/core/startup) leaves out.
   ['Drizzle', /\/node_modules\/drizzle-orm\//],
   ['the skills', /\/packages\/skills\/|\/node_modules\/@biged\/skills\//],
   ['the Module Hub', /\/packages\/module-hub\/|\/node_modules\/@biged\/module-hub\//],
@@ -68,6 +68,25 @@ describe('biged status start-up', () => {
       const hits = loaded.filter((url) => pattern.test(url));
       expect(hits, `biged status loaded ${what}`).toEqual([]);
     }
+  }, 60_000);
+
+  it('with an unchanged fleet.toml, loads neither smol-toml nor zod (the config cache), and re-validates an edit', async () => {
+    const home = mkdtempSync(path.join(dir, 'home-'));
+    await exec(process.execPath, [bin, 'init', '--home', home]);
+    const parsers = /\/node_modules\/(zod|smol-toml)\//;
+    // The first run validates (and caches); the second one reads the cache.
+    expect((await loadedModules(['status', '--home', home, '--json'])).some((url) => parsers.test(url))).toBe(
+      true,
+    );
+    const cached = await loadedModules(['status', '--home', home, '--json']);
+    expect(cached.filter((url) => parsers.test(url))).toEqual([]);
+    // An edited fleet.toml is validated again: a bad value is reported, not served from the cache.
+    const config = path.join(home, 'fleet.toml');
+    writeFileSync(config, `${readFileSync(config, 'utf8')}\n[naming]\ndevice_name = "NOT VALID"\n`);
+    const failed = await exec(process.execPath, [bin, 'status', '--home', home]).catch(
+      (error: { code: number; stderr: string }) => error,
+    );
+    expect(failed).toMatchObject({ code: 1, stderr: expect.stringContaining('naming.device_name') });
   }, 60_000);
 
   it('the check can fail: `biged dashboard --print-token` loads Hono lazily, and the hook sees it', async () => {

@@ -1,15 +1,15 @@
-import { type Agent, queueTargetFromConfig, TASK_STATUSES, type TaskStatus } from '@biged/core/config';
+import { type Agent, queueTargetFromConfig, TASK_STATUSES, type TaskStatus } from '@biged/core/startup';
 import { openQueueReader, type QueueReader } from '@biged/queue/read';
 import type { Command } from 'commander';
 import {
   contextFor,
-  loadFleetConfig,
+  loadFleetConfigCached,
   type ProgramSession,
   queueFile,
   requireHome,
   withQueue,
   withStore,
-} from '../context';
+} from '../context-core';
 import { renderTable } from '../output/table';
 import { formatAgo } from '../output/time';
 import { type SupervisorStatus, supervisorStatus } from './supervisor-status';
@@ -111,7 +111,8 @@ export function registerStatus(program: Command, session: ProgramSession): void 
     .action(async (_options: unknown, command: Command) => {
       const context = contextFor(session, command);
       requireHome(context);
-      const config = loadFleetConfig(context);
+      // Through the config cache: an unchanged fleet.toml costs no TOML parser and no zod.
+      const config = await loadFleetConfigCached(context);
       const target = queueTargetFromConfig(config, context.home);
       // A current queue file is read without Drizzle (fast start-up); anything else (no file yet, an older
       // schema, a damaged file) goes through createQueue, which creates, migrates or reports it. A

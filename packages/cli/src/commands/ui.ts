@@ -1,14 +1,8 @@
-import {
-  createSecretsStore,
-  type FleetConfig,
-  fleetPaths,
-  queueOptionsFromConfig,
-  resolveOllamaHost,
-} from '@biged/core';
+import { type FleetConfig, fleetPaths, queueOptionsFromConfig } from '@biged/core/startup';
 import type { Command } from 'commander';
-import { contextFor, loadFleetConfig, type ProgramSession, requireHome } from '../context';
+import { contextFor, loadFleetConfigCached, type ProgramSession, requireHome } from '../context-core';
 import { CliError } from '../errors';
-import { secretsFileFor } from './secret';
+import { secretsFileFor } from '../secrets-file';
 
 /** Options of `biged ui`. */
 interface UiOptions {
@@ -42,8 +36,11 @@ export function createUiChat(options: CreateUiChatOptions) {
   let ready: Promise<(prompt: string) => Promise<string>> | undefined;
   let closeQueue: (() => void) | undefined;
   const build = async () => {
-    const [{ createFleetRouter }, { createQueue, createLedgerUsageSink, createUsageLedger }] =
-      await Promise.all([import('@biged/model-providers'), import('@biged/queue')]);
+    const [
+      { createFleetRouter },
+      { createQueue, createLedgerUsageSink, createUsageLedger },
+      { createSecretsStore, resolveOllamaHost },
+    ] = await Promise.all([import('@biged/model-providers'), import('@biged/queue'), import('@biged/core')]);
     const queue = createQueue(queueOptionsFromConfig(config, home));
     closeQueue = () => queue.close();
     const paths = fleetPaths(home);
@@ -131,7 +128,8 @@ export function registerUi(program: Command, session: ProgramSession): void {
           });
         }
       }
-      const config = loadFleetConfig(context);
+      // Through the config cache: an unchanged fleet.toml costs no TOML parser and no zod.
+      const config = await loadFleetConfigCached(context);
       const { startLauncher } = await importLauncher();
       const secretsFile = secretsFileFor(context, undefined);
       const chat = createUiChat({

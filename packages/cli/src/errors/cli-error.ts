@@ -1,4 +1,4 @@
-import { BigedError } from '@biged/core/config';
+import { BigedError } from '@biged/core/startup';
 import { EXIT_CODES, type ExitCode } from '../exit-codes';
 
 const name = 'CliError';

@@ -1,4 +1,4 @@
-import type { BigedError } from '@biged/core/config';
+import type { BigedError } from '@biged/core/startup';
 import { EXIT_CODES, type ExitCode } from '../exit-codes';
 import { BackupError } from './backup-error';
 import { CliError } from './cli-error';

@@ -16,6 +16,8 @@ export { TASK_STATUSES, TERMINAL_STATUSES } from '../task/task';
 export type { FleetConfig, FleetConfigInput } from './fleet-config-schema';
 export type { LoadConfigOptions, LoadedConfig } from './load-config';
 export { loadConfig, MAX_CONFIG_BYTES, parseFleetConfig } from './load-config';
+export type { LoadConfigCachedOptions } from './load-config-cached';
+export { loadConfigCached } from './load-config-cached';
 export type { QueueOptionsFromConfig, QueueTarget } from './queue-options';
 export {
   deviceNameFromConfig,

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import pino from 'pino';
+import { createLogFileStream } from './log-file-stream';
 import { redactLogFields, redactLogMessage } from './redact-log-line';
 
 /** The logging interface skills, workers and the supervisor use. */
@@ -54,7 +55,9 @@ function wrap(instance: PinoLike): Logger {
 
 /**
  * A structured (JSON lines) logger writing `<logsDir>/<role>.log`, one file per role as the manual
- * describes. Writes are synchronous so a crashing worker's last lines reach the file. Messages and fields
+ * describes. Writes are synchronous so a crashing worker's last lines reach the file; a write the file system
+ * refuses (a full disk: ENOSPC) drops the line instead of throwing, and the next line that can be written is
+ * preceded by a warning saying how many were lost. Messages and fields
  * are DLP-redacted (`redactSecrets`) before they are written: a secret becomes `[REDACTED:<kind>]`.
  */
 export function createLogger({ logsDir, role, level = 'info', stderr = false }: CreateLoggerOptions): Logger {
@@ -62,10 +65,9 @@ export function createLogger({ logsDir, role, level = 'info', stderr = false }: 
   const streams: pino.StreamEntry[] = [];
   if (logsDir) {
     mkdirSync(logsDir, { recursive: true });
-    streams.push({
-      level,
-      stream: pino.destination({ dest: path.join(logsDir, `${role}.log`), sync: true }),
-    });
+    // Never throws on a full disk (or any refused write): the line is dropped and counted, see
+    // createLogFileStream. pino.destination would throw ENOSPC out of log.info() and crash the worker.
+    streams.push({ level, stream: createLogFileStream({ file: path.join(logsDir, `${role}.log`) }) });
   }
   if (stderr || !logsDir) streams.push({ level, stream: pino.destination({ dest: 2, sync: true }) });
   const instance = pino(

@@ -1,23 +1,14 @@
-import type { HitlAnswerStatus } from '@biged/queue';
 import { Box, Text, useInput } from 'ink';
 import { useRef, useState } from 'react';
+import { HITL_KEYS, type LauncherChat } from '../hitl-keys';
 import { fit } from '../text';
 import { TextInput } from '../text-input';
 import { usePoll } from '../use-poll';
 import { useRefState } from '../use-ref-state';
 import type { TabProps } from './tab-props';
 
-/** Sends one prompt to the local model and resolves with its answer. */
-export type LauncherChat = (prompt: string) => Promise<string>;
-
-/** The five response types, by key: Approve, Reject, Need More Info, Provide Feedback, Open Discussion. */
-export const HITL_KEYS: Readonly<Record<string, { status: HitlAnswerStatus; label: string }>> = {
-  a: { status: 'approved', label: 'approve (note)' },
-  r: { status: 'rejected', label: 'reject (reason)' },
-  m: { status: 'more_info', label: 'more info (what to find out)' },
-  f: { status: 'feedback', label: 'feedback' },
-  d: { status: 'discuss', label: 'discuss (topic)' },
-};
+export type { LauncherChat } from '../hitl-keys';
+export { HITL_KEYS } from '../hitl-keys';
 
 type Focus = { kind: 'requests' } | { kind: 'answer'; requestId: number; key: string } | { kind: 'chat' };
 
