@@ -10,11 +10,15 @@ let passed = 0;
 let failed = 0;
 let skipped = 0;
 const missing = [];
-const workspaces = ['packages', 'apps'].flatMap((folder) =>
-  existsSync(path.join(repo, folder))
-    ? readdirSync(path.join(repo, folder)).map((name) => path.join(folder, name))
-    : [],
-);
+const workspaces = [
+  ...['packages', 'apps'].flatMap((folder) =>
+    existsSync(path.join(repo, folder))
+      ? readdirSync(path.join(repo, folder)).map((name) => path.join(folder, name))
+      : [],
+  ),
+  // The benchmark package's own unit tests (report formatting, statistics).
+  'bench',
+];
 for (const name of workspaces) {
   const file = path.join(repo, name, '.vitest-results.json');
   if (!existsSync(path.join(repo, name, 'package.json'))) continue;
