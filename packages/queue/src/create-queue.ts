@@ -11,13 +11,7 @@ import type { Statement } from 'better-sqlite3';
 import { and, asc, desc, eq, sql } from 'drizzle-orm';
 import { type AuditTrail, createAuditTrail } from './audit-trail';
 import { buildClaimSql, FLEET_PAUSED_FLAG } from './claim-sql';
-import {
-  createDependencyGraph,
-  DEPENDENCY_SQL,
-  dependencyReason,
-  OPEN_STATUSES,
-  type UnsuccessfulStatus,
-} from './dependency-sql';
+import { createDependencyGraph, DEPENDENCY_SQL, type UnsuccessfulStatus } from './dependency-sql';
 import { QueueError } from './errors/queue-error';
 import { createHitl, createHitlCancelCloser } from './hitl';
 import { createMessaging } from './messages';
@@ -32,6 +26,7 @@ import {
   DEFAULT_MAX_ATTEMPTS,
   DEFAULT_TIMEOUT_MS,
   dependencyIds,
+  dependencyOutcome,
   HEARTBEAT_LOST,
   invalid,
   isLive,
@@ -328,30 +323,7 @@ export function createQueue({
         id: number;
         status: TaskStatus;
       }>;
-      if (rows.length !== dependsOn.length) {
-        const found = new Set(rows.map((row) => row.id));
-        const missing = dependsOn.find((id) => !found.has(id)) as number;
-        throw new QueueError({
-          code: 'QUEUE_DEPENDENCY_NOT_FOUND',
-          taskId: missing,
-          message: `dependency ${missing} does not exist`,
-          hint: 'a task can depend only on tasks that exist; submit the whole graph at once with submitMany',
-        });
-      }
-      let ended: { id: number; status: UnsuccessfulStatus } | undefined;
-      for (const row of rows) {
-        if ((OPEN_STATUSES as readonly string[]).includes(row.status)) blockedCount += 1;
-        else if (row.status !== 'DONE' && (ended === undefined || row.id < ended.id)) {
-          ended = { id: row.id, status: row.status as UnsuccessfulStatus };
-        }
-      }
-      if (ended) {
-        status = prepared.onDependencyFailure === 'skip' ? 'SKIPPED' : 'FAILED';
-        error = dependencyReason(ended.id, ended.status);
-        blockedCount = 0;
-      } else if (blockedCount > 0) {
-        status = 'BLOCKED';
-      }
+      ({ status, blockedCount, error } = dependencyOutcome(dependsOn, rows, prepared.onDependencyFailure));
     }
     const row = statements.insertTask.get({
       skill: prepared.skill,

@@ -1,4 +1,5 @@
-import { DEFAULT_PRIORITY, MAX_PRIORITY, MIN_PRIORITY, parsePayload } from '@biged/core';
+import { DEFAULT_PRIORITY, MAX_PRIORITY, MIN_PRIORITY, parsePayload, type TaskStatus } from '@biged/core';
+import { dependencyReason, OPEN_STATUSES, type UnsuccessfulStatus } from './dependency-sql';
 import { QueueError } from './errors/queue-error';
 import type { AlertRow } from './schema';
 import type {
@@ -298,4 +299,52 @@ export function checkAlertRequest({ type, severity, message, source }: RaiseAler
     invalid(`alert severity must be one of ${ALERT_SEVERITIES.join(', ')}, got ${JSON.stringify(severity)}`);
   assertText('alert message', message, MAX_ALERT_MESSAGE_LENGTH);
   assertText('alert source', source, MAX_ALERT_SOURCE_LENGTH);
+}
+
+/** How a new task starts, given the statuses of the tasks it depends on (`dependencyOutcome`). */
+export interface DependencyOutcome {
+  status: 'PENDING' | 'BLOCKED' | UnsuccessfulStatus;
+  /** Dependencies not yet DONE (0 unless BLOCKED). */
+  blockedCount: number;
+  /** Why it ended at once (a dependency ended without DONE), else null. */
+  error: string | null;
+}
+
+/**
+ * The start of a task that depends on `dependsOn`, from their `rows` (id and status, as read inside the
+ * submitting transaction) and its failure policy: BLOCKED while some are open, FAILED or SKIPPED at once when
+ * one already ended without DONE (the lowest such id names the reason), else PENDING. Throws
+ * `QUEUE_DEPENDENCY_NOT_FOUND` naming the first id without a row. Shared by the SQLite and PostgreSQL stores.
+ */
+export function dependencyOutcome(
+  dependsOn: readonly number[],
+  rows: readonly { id: number; status: TaskStatus }[],
+  policy: DependencyFailurePolicy,
+): DependencyOutcome {
+  if (rows.length !== dependsOn.length) {
+    const found = new Set(rows.map((row) => row.id));
+    const missing = dependsOn.find((id) => !found.has(id)) as number;
+    throw new QueueError({
+      code: 'QUEUE_DEPENDENCY_NOT_FOUND',
+      taskId: missing,
+      message: `dependency ${missing} does not exist`,
+      hint: 'a task can depend only on tasks that exist; submit the whole graph at once with submitMany',
+    });
+  }
+  let blockedCount = 0;
+  let ended: { id: number; status: UnsuccessfulStatus } | undefined;
+  for (const row of rows) {
+    if ((OPEN_STATUSES as readonly string[]).includes(row.status)) blockedCount += 1;
+    else if (row.status !== 'DONE' && (ended === undefined || row.id < ended.id)) {
+      ended = { id: row.id, status: row.status as UnsuccessfulStatus };
+    }
+  }
+  if (ended) {
+    return {
+      status: policy === 'skip' ? 'SKIPPED' : 'FAILED',
+      blockedCount: 0,
+      error: dependencyReason(ended.id, ended.status),
+    };
+  }
+  return { status: blockedCount > 0 ? 'BLOCKED' : 'PENDING', blockedCount, error: null };
 }

@@ -33,6 +33,7 @@ import {
   DEFAULT_MAX_ATTEMPTS,
   DEFAULT_TIMEOUT_MS,
   dependencyIds,
+  dependencyOutcome,
   HEARTBEAT_LOST,
   invalid,
   isLive,
@@ -365,30 +366,7 @@ export async function createPostgresStore({
         'SELECT id, status FROM tasks WHERE id = ANY($1::bigint[]) ORDER BY id FOR SHARE',
         [dependsOn],
       );
-      if (rows.length !== dependsOn.length) {
-        const found = new Set(rows.map((row) => row.id));
-        const missing = dependsOn.find((id) => !found.has(id)) as number;
-        throw new QueueError({
-          code: 'QUEUE_DEPENDENCY_NOT_FOUND',
-          taskId: missing,
-          message: `dependency ${missing} does not exist`,
-          hint: 'a task can depend only on tasks that exist; submit the whole graph at once with submitMany',
-        });
-      }
-      let endedDependency: { id: number; status: UnsuccessfulStatus } | undefined;
-      for (const row of rows) {
-        if ((OPEN_STATUSES as readonly string[]).includes(row.status)) blockedCount += 1;
-        else if (row.status !== 'DONE' && (endedDependency === undefined || row.id < endedDependency.id)) {
-          endedDependency = { id: row.id, status: row.status as UnsuccessfulStatus };
-        }
-      }
-      if (endedDependency) {
-        status = prepared.onDependencyFailure === 'skip' ? 'SKIPPED' : 'FAILED';
-        error = dependencyReason(endedDependency.id, endedDependency.status);
-        blockedCount = 0;
-      } else if (blockedCount > 0) {
-        status = 'BLOCKED';
-      }
+      ({ status, blockedCount, error } = dependencyOutcome(dependsOn, rows, prepared.onDependencyFailure));
     }
     const { rows } = await query<TaskRow>(client, INSERT_TASK, [
       prepared.skill,
