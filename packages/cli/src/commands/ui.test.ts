@@ -195,4 +195,50 @@ describe('biged ui', () => {
     },
     60_000,
   );
+
+  it.skipIf(skipReason !== undefined)(
+    'runs against a running fleet: live agents, a task dispatched from another terminal shows DONE',
+    async () => {
+      home = createTempHome({
+        fleetToml: '[fleet]\nhw_monitor = false\n[workers]\nroles = ["researcher"]\n',
+      });
+      const at = ['--home', home.home];
+      await exec(process.execPath, [bin, 'init', ...at]);
+      await exec(process.execPath, [bin, 'up', '--detach', '--no-hw', ...at], { timeout: 60_000 });
+      try {
+        server = tmuxServer();
+        server.tmux(
+          'new-session',
+          '-d',
+          '-s',
+          'ui',
+          '-x',
+          '80',
+          '-y',
+          '24',
+          `env TERM=xterm-256color ${JSON.stringify(process.execPath)} ${JSON.stringify(bin)} ui --home ${JSON.stringify(home.home)} --refresh 200`,
+        );
+        const { screen, tmux } = server;
+        // The supervisor's worker, registered and heart-beating.
+        let text = await waitForScreen(screen, /researcher\s+researcher\s+(IDLE|BUSY)/);
+        // A task dispatched by another process while the launcher runs: the fleet runs it, the Tasks tab sees it.
+        const { stdout } = await exec(
+          process.execPath,
+          [bin, 'dispatch', 'noop', '{"echo": "from tmux"}', '--wait', '--timeout', '30', '--json', ...at],
+          { timeout: 40_000 },
+        );
+        const id = (JSON.parse(stdout) as { id: number }).id;
+        tmux('send-keys', '-t', 'ui', '2');
+        text = await waitForScreen(screen, new RegExp(`#?${id}\\s+noop\\s+DONE`));
+        expect(text).toContain('Newest tasks (1)');
+        tmux('send-keys', '-t', 'ui', 'q');
+        const deadline = Date.now() + 10_000;
+        while (server.alive() && Date.now() < deadline) await sleep(50);
+        expect(server.alive()).toBe(false);
+      } finally {
+        await exec(process.execPath, [bin, 'down', ...at], { timeout: 60_000 });
+      }
+    },
+    120_000,
+  );
 });
