@@ -9,6 +9,8 @@ export default defineConfig({
   platform: 'node',
   target: 'node20',
   noExternal: [/.*/],
+  // One file: a dynamic import() in a bundled dependency must not become a chunk beside it.
+  splitting: false,
   treeshake: true,
   dts: true,
   clean: true,
