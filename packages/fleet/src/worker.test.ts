@@ -11,7 +11,13 @@ import {
 import { createTempHome, MockModelProvider, type TempHome } from '@biged/core/test';
 import { writeHwState } from '@biged/hw-monitor';
 import { createFleetRouter } from '@biged/model-providers';
-import { createLedgerUsageSink, createQueue, createUsageLedger, type TaskQueue } from '@biged/queue';
+import {
+  createLedgerUsageSink,
+  createQueue,
+  createSqliteStore,
+  createUsageLedger,
+  type TaskQueue,
+} from '@biged/queue';
 import { createSkillRegistry, defineSkill, type SkillModelRouter, z } from '@biged/skill-sdk';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createEnergyUsageSink } from './energy-usage-sink';
@@ -121,6 +127,44 @@ describe('runWorker batching', () => {
     expect(queue.get(slow)?.status).toBe('DONE');
     expect(running).toBeGreaterThan(1);
     for (const id of [...fast, slow, ...after]) expect(queue.get(id)?.attempts).toBe(1);
+  });
+
+  it('a hand-back that fails leaves nothing stuck: the next claim returns what the queue says it holds', async () => {
+    home = createTempHome();
+    queue = createQueue({ file: home.db });
+    const store = createSqliteStore(queue);
+    // The store refuses every settle that hands tasks back (as a dropped connection would), once.
+    let refused = 0;
+    const flaky = {
+      ...store,
+      settle: async (request: Parameters<typeof store.settle>[0]) => {
+        if ((request.released?.length ?? 0) > 0 && refused === 0) {
+          refused += 1;
+          throw new Error('connection lost');
+        }
+        return store.settle(request);
+      },
+    };
+    worker = runWorker({
+      agent: { name: 'w', role: 'coder' },
+      config: testConfig(),
+      paths: fleetPaths(home.home),
+      store: flaky,
+      skills: createSkillRegistry([pause]),
+      log: createSilentLogger(),
+      idlePollMs: { min: 1, max: 10 },
+    });
+    const q = queue;
+    const fast = Array.from({ length: 40 }, () => q.enqueue({ skill: 'pause', payload: { ms: 0 } }).id);
+    await waitFor(() => fast.every((id) => q.get(id)?.status === 'DONE'), 10_000, 'fast tasks DONE');
+    // The slow task is claimed in a full batch; the rest are handed back after it, and that settle fails.
+    const slow = q.enqueue({ skill: 'pause', payload: { ms: 200 } }).id;
+    const after = Array.from({ length: 5 }, () => q.enqueue({ skill: 'pause', payload: { ms: 0 } }).id);
+    // No stale recovery runs here (no supervisor): only the worker's own hand-back can free them.
+    await waitFor(() => after.every((id) => q.get(id)?.status === 'DONE'), 15_000, 'later tasks DONE');
+    expect(refused).toBe(1);
+    expect(q.get(slow)?.status).toBe('DONE');
+    expect(q.counts()).toMatchObject({ RUNNING: 0, PENDING: 0 });
   });
 
   it('heartbeats the running task and aborts it when it is cancelled', async () => {

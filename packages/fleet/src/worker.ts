@@ -531,6 +531,14 @@ export function runWorker(options: RunWorkerOptions): WorkerHandle {
       failed = [];
       return result.next;
     };
+    /**
+     * Stores what finished and hands back `release` (claimed, never started). When that fails, the queue
+     * still shows them RUNNING under this agent: the next claim hands them back first (`claimUncertain`).
+     */
+    const settleReleasing = async (release: number[]) => {
+      const ok = await storeCall(() => settle(false, release));
+      if (!ok && release.length > 0) claimUncertain = true;
+    };
     while (!stopping) {
       await readInbox();
       if (paused) {
@@ -538,7 +546,7 @@ export function runWorker(options: RunWorkerOptions): WorkerHandle {
         if (held.length > 0 || completed.length > 0 || failed.length > 0) {
           const release = held.map((waiting) => waiting.id);
           held = [];
-          await storeCall(() => settle(false, release));
+          await settleReleasing(release);
         }
         await waitIdle(INBOX_POLL_MS);
         continue;
@@ -597,7 +605,7 @@ export function runWorker(options: RunWorkerOptions): WorkerHandle {
       if (!fast && held.length > 0) {
         const release = held.map((waiting) => waiting.id);
         held = [];
-        await storeCall(() => settle(false, release));
+        await settleReleasing(release);
       } else if (held.length > 0 && Date.now() - unsettledSince > SETTLE_AFTER_MS) {
         // Results never wait long for a batch to end.
         await storeCall(() => settle(false));
