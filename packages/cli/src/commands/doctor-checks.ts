@@ -4,6 +4,7 @@ import {
   fleetPaths,
   hostDatabaseFromConfig,
   loadConfig,
+  type QueueTarget,
   queueTargetFromConfig,
   toError,
 } from '@biged/core';
@@ -134,7 +135,7 @@ export async function runDoctor({
 
   if (config) {
     const target = queueTargetFromConfig(config, home);
-    if (target.kind === 'postgres') checks.push(await checkPostgresQueue(target.url, target.location));
+    if (target.kind === 'postgres') checks.push(await checkPostgresQueue(target));
   }
 
   if (fast) {
@@ -197,17 +198,11 @@ export async function runDoctor({
 }
 
 /** The `queue` check of a PostgreSQL fleet: the server answers and the tasks table can be counted. */
-async function checkPostgresQueue(url: string, location: string): Promise<DoctorCheck> {
+async function checkPostgresQueue(target: Extract<QueueTarget, { kind: 'postgres' }>): Promise<DoctorCheck> {
+  const { location } = target;
   try {
     const { openTaskStore } = await import('@biged/queue');
-    const opened = await openTaskStore({
-      kind: 'postgres',
-      url,
-      location,
-      maxPayloadBytes: 1024,
-      defaultMaxAttempts: 1,
-      defaultTimeoutMs: 1000,
-    });
+    const opened = await openTaskStore(target);
     try {
       const counts = await opened.store.counts();
       const total = Object.values(counts).reduce((sum, count) => sum + count, 0);
