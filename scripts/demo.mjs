@@ -8,7 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const repo = path.resolve(fileURLToPath(new URL('..', import.meta.url)));
-const bin = path.join(repo, 'packages/cli/dist/bin.js');
+const bin = path.join(repo, 'packages/cli/dist/bin.cjs');
 const home = mkdtempSync(path.join(tmpdir(), 'biged-demo-'));
 const biged = (...args) => {
   console.log(`$ biged ${args.join(' ')}`);

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 20);
-const bin = fileURLToPath(new URL('../dist/bin.js', import.meta.url));
+const bin = fileURLToPath(new URL('../dist/bin.cjs', import.meta.url));
 const home = mkdtempSync(path.join(tmpdir(), 'biged-status-bench-'));
 const median = (values) => {
   const sorted = [...values].sort((a, b) => a - b);

@@ -1,14 +1,15 @@
 import { execFile } from 'node:child_process';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { fleetPaths } from '@biged/core';
 import { createTempHome, type TempHome } from '@biged/core/test';
 import { afterAll, describe, expect, it } from 'vitest';
+import { run } from './program';
 
 const exec = promisify(execFile);
-const bin = new URL('../dist/bin.js', import.meta.url).pathname;
+const bin = new URL('../dist/bin.cjs', import.meta.url).pathname;
 
 /** Runs the built binary; resolves with its exit code and output whatever the code. */
 const biged = async (args: string[]) => {
@@ -73,6 +74,65 @@ describe('the built biged binary', () => {
     const usage = await biged(['nope']);
     expect(usage.code).toBe(2);
   });
+});
+
+/** Runs `argv` in this process through the full program (source), capturing what it prints. */
+const inProcess = async (argv: string[]) => {
+  const out = { stdout: '', stderr: '' };
+  const code = await run(argv, {
+    stdout: {
+      write: (text: string) => {
+        out.stdout += text;
+      },
+    },
+    stderr: {
+      write: (text: string) => {
+        out.stderr += text;
+      },
+    },
+    env: {},
+    cwd: '/',
+    prompt: false,
+  });
+  return { code, ...out };
+};
+
+// `biged status` runs from its start-up bundle (dist/fast/status.cjs, CommonJS): it must answer exactly as
+// the program does, on its fast path (a current queue file, a cached config) and on every lazy one.
+describe('biged status from its start-up bundle', () => {
+  it('prints what the program prints: warm, with a changed fleet.toml, without a queue file, and on errors', async () => {
+    const home = createTempHome();
+    try {
+      expect((await biged(['init', '--home', home.home])).code).toBe(0);
+      const same = async (argv: string[]) => {
+        const built = await biged(argv);
+        expect(built, argv.join(' ')).toEqual(await inProcess(argv));
+        return built;
+      };
+      const json = ['status', '--json', '--home', home.home];
+      // Twice: the first fills the config cache, the second reads it.
+      await same(json);
+      expect(JSON.parse((await same(json)).stdout).queue.dialect).toBe('sqlite');
+      await same(['status', '--home', home.home]);
+      // A changed fleet.toml is validated through the installed @biged/core (not part of the bundle).
+      writeFileSync(home.config, `${readFileSync(home.config, 'utf8')}\n[naming]\ndevice_name = "alpha"\n`);
+      await same(json);
+      writeFileSync(home.config, '[fleet\n');
+      expect((await same(json)).code).toBe(1);
+      rmSync(home.config);
+      // No queue file: the installed @biged/queue creates it (the bundle only reads current files).
+      rmSync(home.db);
+      const created = await biged(json);
+      expect(created.code).toBe(0);
+      expect(existsSync(home.db)).toBe(true);
+      expect(created).toEqual(await inProcess(json));
+      // Usage errors and a missing home, as the program reports them.
+      await same(['status', '--bogus']);
+      expect((await same(['status', '--home', path.join(home.home, 'missing')])).code).toBe(1);
+    } finally {
+      home.cleanup();
+    }
+  }, 60_000);
 });
 
 describe('the fleet lifecycle through the built binary', () => {

@@ -142,6 +142,9 @@ export async function loadFleetConfigCached(context: CommandContext): Promise<Fl
   const { config, warnings } = await loadConfigCached({
     file: context.paths.config,
     cacheFile: path.join(context.paths.run, 'config-cache.json'),
+    // Through the package entry: `biged status` runs from a bundle (dist/fast/status.cjs) that holds a copy
+    // of loadConfigCached but not the validator, which the installed @biged/core provides.
+    loadConfig: async (options) => (await import('@biged/core/config')).loadConfig(options),
   });
   for (const warning of warnings) context.warn(warning);
   return config;

@@ -1,3 +1,4 @@
+import { commandWordOf } from './command-name';
 import type { ExitCode } from './exit-codes';
 import {
   type CreateProgramOptions,
@@ -62,17 +63,8 @@ export const COMMAND_LOADERS: Readonly<Record<string, Loader>> = {
  * option before the command, and for names not in `COMMAND_LOADERS`: those go to the full program.
  */
 export function commandNameOf(argv: readonly string[]): string | undefined {
-  for (let index = 0; index < argv.length; index++) {
-    const arg = argv[index]!;
-    if (arg === '--json' || arg.startsWith('--home=')) continue;
-    if (arg === '--home') {
-      index++;
-      continue;
-    }
-    if (arg.startsWith('-')) return undefined;
-    return Object.hasOwn(COMMAND_LOADERS, arg) ? arg : undefined;
-  }
-  return undefined;
+  const word = commandWordOf(argv);
+  return word !== undefined && Object.hasOwn(COMMAND_LOADERS, word) ? word : undefined;
 }
 
 /**

@@ -1,3 +1,4 @@
+import { isatty } from 'node:tty';
 import { createTerminalPrompt } from './prompt';
 
 /** Something text can be written to: `process.stdout`, or a buffer in tests. */
@@ -40,11 +41,13 @@ export function resolveIO(options: CliIOOptions = {}): CliIO {
     env: options.env ?? process.env,
     cwd: options.cwd ?? process.cwd(),
     prompt:
-      options.prompt === false
-        ? undefined
-        : (options.prompt ??
-          (process.stdin.isTTY
-            ? createTerminalPrompt({ input: process.stdin, output: process.stderr })
-            : undefined)),
+      options.prompt === false ? undefined : (options.prompt ?? (isatty(0) ? terminalPrompt : undefined)),
   };
 }
+
+/**
+ * The default prompt. `process.stdin` is touched only when a question is asked: creating the stream costs a
+ * few milliseconds, which `biged status` and the other commands that never ask should not pay at start-up.
+ */
+const terminalPrompt: CliPrompt = (question) =>
+  createTerminalPrompt({ input: process.stdin, output: process.stderr })(question);

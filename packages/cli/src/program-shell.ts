@@ -15,7 +15,7 @@ import { VERSION } from './version';
 export interface CreateProgramOptions extends CliIOOptions {
   /**
    * Absolute path of the `biged` bin script; `up --detach` re-runs it as the background supervisor.
-   * Default: `bin.js` next to the built module.
+   * Default: `bin.cjs` next to the built module.
    */
   binPath?: string;
   /** Called when a command finishes without throwing but must exit non-zero (a waited task FAILED). */
@@ -26,7 +26,7 @@ export interface CreateProgramOptions extends CliIOOptions {
 export type RegisterCommands = (program: Command, session: ProgramSession) => void;
 
 // The built bin sits next to the module that holds this code (dist/), whichever chunk that is.
-const defaultBinPath = (): string => fileURLToPath(new URL('./bin.js', import.meta.url));
+const defaultBinPath = (): string => fileURLToPath(new URL('./bin.cjs', import.meta.url));
 
 /**
  * Builds the `biged` commander program with its global options and lets `register` add commands. Output

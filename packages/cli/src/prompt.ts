@@ -1,5 +1,3 @@
-import { createInterface } from 'node:readline';
-
 /** Options for `createTerminalPrompt`. */
 export interface CreateTerminalPromptOptions {
   /** Where the answer is read from, usually `process.stdin`. */
@@ -17,8 +15,10 @@ export function createTerminalPrompt({
   input,
   output,
 }: CreateTerminalPromptOptions): (question: string) => Promise<string> {
-  return (question) =>
-    new Promise<string>((resolve) => {
+  return async (question) => {
+    // Imported when a question is asked: the commands that never ask start without it.
+    const { createInterface } = await import('node:readline');
+    return new Promise<string>((resolve) => {
       const reader = createInterface({ input, output, terminal: false });
       let answered = false;
       reader.once('line', (line) => {
@@ -31,4 +31,5 @@ export function createTerminalPrompt({
       });
       output.write(question);
     });
+  };
 }

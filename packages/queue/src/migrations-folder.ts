@@ -3,6 +3,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type Database from 'better-sqlite3';
 
+declare const __QUEUE_SHIPPED_MIGRATION_MILLIS__: number | undefined;
+
 // Drizzle-free helpers about the shipped migrations, shared by `openDatabase` (which applies them) and
 // `openQueueReader` (which only reads a queue whose schema is already current).
 
@@ -32,6 +34,16 @@ export function latestMigrationMillis(folder: string = migrationsFolder()): numb
     entries: { when: number }[];
   };
   return Math.max(0, ...journal.entries.map((entry) => entry.when));
+}
+
+/**
+ * `latestMigrationMillis()` of the shipped migrations, baked into the build (shipped-migration.mjs), so that
+ * readers need not find the migrations folder; read from the folder where nothing was baked in.
+ */
+export function shippedMigrationMillis(): number {
+  return typeof __QUEUE_SHIPPED_MIGRATION_MILLIS__ === 'number'
+    ? __QUEUE_SHIPPED_MIGRATION_MILLIS__
+    : latestMigrationMillis();
 }
 
 /** The `created_at` of the newest migration applied to `sqlite` (0 when none was). */

@@ -3,7 +3,7 @@ import type { Agent, TaskStatus } from '@biged/core/startup';
 import { TASK_STATUSES } from '@biged/core/startup';
 import Database from 'better-sqlite3';
 import { QueueError } from './errors/queue-error';
-import { appliedMigrationMillis, latestMigrationMillis } from './migrations-folder';
+import { appliedMigrationMillis, shippedMigrationMillis } from './migrations-folder';
 import { type AgentListRow, agentFromListRow, countsFromRows, READ_SQL } from './read-sql';
 import type { FleetPause } from './task-queue';
 import {
@@ -90,7 +90,7 @@ export function openQueueReader({
     return undefined;
   }
   try {
-    if (appliedMigrationMillis(sqlite) < latestMigrationMillis()) {
+    if (appliedMigrationMillis(sqlite) < shippedMigrationMillis()) {
       sqlite.close();
       return undefined;
     }

@@ -13,7 +13,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);
 const TARGET_MS = 500;
 const here = path.dirname(fileURLToPath(import.meta.url));
-const bin = path.resolve(here, '../../cli/dist/bin.js');
+const bin = path.resolve(here, '../../cli/dist/bin.cjs');
 const probe = path.join(here, 'first-frame-probe.mjs');
 const direct = path.join(here, 'first-frame-direct.mjs');
 

@@ -7,11 +7,13 @@ import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 
 // `biged status` must start fast: its module graph may not hold Hono, Ink/React or a model SDK (the issue's
-// start-up budget). The built binary runs under a module resolve hook that logs every URL it resolves, so
-// the check sees exactly what Node loaded, dynamic imports included.
+// start-up budget). The built binary runs with two hooks that log every module Node loads: one for
+// require() (the bin and the status bundle are CommonJS) and one for ES module imports (lazy paths). What
+// the start-up bundle holds inside it is read from the build's metafile, so nothing hides in the bundle.
 
 const exec = promisify(execFile);
-const bin = new URL('../../dist/bin.js', import.meta.url).pathname;
+const bin = new URL('../../dist/bin.cjs', import.meta.url).pathname;
+const distDir = new URL('../../dist/', import.meta.url).pathname;
 const dir = mkdtempSync(path.join(tmpdir(), 'biged-load-log-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -29,7 +31,7 @@ const FORBIDDEN: Array<[string, RegExp]> = [
   ['the logger (pino)', /\/node_modules\/pino\//],
 ];
 
-/** Runs the built binary with the resolve hook; returns every module URL it loaded. */
+/** Runs the built binary with both hooks; returns every module it loaded (file URLs and builtins). */
 async function loadedModules(args: string[]): Promise<string[]> {
   const log = path.join(dir, `load-${Date.now()}-${Math.random().toString(36).slice(2)}.log`);
   const hook = path.join(dir, 'hook.mjs');
@@ -48,26 +50,58 @@ export async function resolve(specifier, context, next) {
     register,
     `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(hook).href)});\n`,
   );
+  const requireHook = path.join(dir, 'require-hook.cjs');
+  writeFileSync(
+    requireHook,
+    `const Module = require('node:module');
+const { appendFileSync } = require('node:fs');
+const { pathToFileURL } = require('node:url');
+const resolveFilename = Module._resolveFilename;
+Module._resolveFilename = function (...args) {
+  const file = resolveFilename.apply(this, args);
+  appendFileSync(process.env.BIGED_LOAD_LOG, (file.includes('/') ? pathToFileURL(file).href : file) + '\\n');
+  return file;
+};
+`,
+  );
   writeFileSync(log, '');
-  await exec(process.execPath, ['--import', register, bin, ...args], {
+  await exec(process.execPath, ['--require', requireHook, '--import', register, bin, ...args], {
     env: { ...process.env, BIGED_HOME: '', BIGED_LOAD_LOG: log },
   });
   return readFileSync(log, 'utf8').trim().split('\n');
+}
+
+/** The source files esbuild put into `dist/fast/status.cjs`, as absolute paths. */
+function bundledModules(): string[] {
+  const meta = JSON.parse(readFileSync(path.join(distDir, 'metafile-cjs.json'), 'utf8')) as {
+    outputs: Record<string, { inputs: Record<string, unknown> }>;
+  };
+  const [, output] = Object.entries(meta.outputs).find(([file]) => file.endsWith('fast/status.cjs'))!;
+  const packageDir = new URL('../../', import.meta.url).pathname;
+  return Object.keys(output.inputs).map((input) => path.resolve(packageDir, input));
 }
 
 describe('biged status start-up', () => {
   it('loads no Hono, Ink, model SDK or dashboard module (they are imported lazily by their commands)', async () => {
     const home = mkdtempSync(path.join(dir, 'home-'));
     await exec(process.execPath, [bin, 'init', '--home', home]);
+    await exec(process.execPath, [bin, 'status', '--home', home]); // fills the config cache
     const loaded = await loadedModules(['status', '--home', home, '--json']);
-    // The hook works: the queue and the CLI itself were seen.
-    expect(loaded.some((url) => url.endsWith('/cli/dist/bin.js'))).toBe(true);
-    expect(loaded.some((url) => /\/queue\/dist\//.test(url))).toBe(true);
-    expect(loaded.some((url) => /\/queue\/dist\/read\/index\.js$/.test(url))).toBe(true);
+    // The hooks work: the bin, its status bundle and SQLite's driver were seen; the bundle holds the reader.
+    expect(loaded.some((url) => url.endsWith('/cli/dist/bin.cjs'))).toBe(true);
+    expect(loaded.some((url) => url.endsWith('/cli/dist/fast/status.cjs'))).toBe(true);
+    expect(loaded.some((url) => /\/better-sqlite3\/lib\/index\.js$/.test(url))).toBe(true);
+    const bundled = bundledModules();
+    expect(bundled.some((file) => /\/queue\/dist\/read\/index\.js$/.test(file))).toBe(true);
+    // A warm `biged status` is the bin, the bundle and SQLite's driver: no ES module of ours is loaded.
+    expect(loaded.filter((url) => /\/(cli|core|queue|fleet)\/dist\/.*\.js$/.test(url))).toEqual([]);
+    const everything = [...loaded, ...bundled.map((file) => pathToFileURL(file).href)];
     for (const [what, pattern] of FORBIDDEN) {
-      const hits = loaded.filter((url) => pattern.test(url));
+      const hits = everything.filter((url) => pattern.test(url));
       expect(hits, `biged status loaded ${what}`).toEqual([]);
     }
+    // commander's child_process is loaded only when used (the bundle defers it), readline only to ask.
+    expect(loaded.filter((id) => /^(node:)?(child_process|readline)$/.test(id))).toEqual([]);
   }, 60_000);
 
   it('with an unchanged fleet.toml, loads neither smol-toml nor zod (the config cache), and re-validates an edit', async () => {

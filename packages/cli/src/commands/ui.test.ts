@@ -9,7 +9,7 @@ import { startOllamaStub } from '../test-support/ollama-stub';
 import { createUiChat } from './ui';
 
 const exec = promisify(execFile);
-const bin = new URL('../../dist/bin.js', import.meta.url).pathname;
+const bin = new URL('../../dist/bin.cjs', import.meta.url).pathname;
 
 /** Why no pseudo terminal can be had here, or undefined when tmux works. */
 function noPtyReason(): string | undefined {

@@ -46,8 +46,9 @@ describe('loadConfigCached', () => {
     const first = await loadConfigCached({ file, cacheFile });
     expect(first).toEqual(expected);
     expect(first.warnings).toEqual([expect.stringContaining('unknown key "mystery"')]);
-    const entry = JSON.parse(readFileSync(cacheFile, 'utf8')) as { key: string };
-    expect(entry.key).toMatch(/^[0-9a-f]{64}$/);
+    const entry = JSON.parse(readFileSync(cacheFile, 'utf8')) as { source: string; schema: string };
+    expect(entry.source).toBe(FULL);
+    expect(entry.schema).toMatch(/^([0-9a-f]{16}|dev)$/);
     // The second call is served from the cache file: prove it by planting a marker in it.
     const planted = JSON.parse(readFileSync(cacheFile, 'utf8'));
     planted.config.fleet.max_workers = 99;
@@ -66,6 +67,18 @@ describe('loadConfigCached', () => {
     await expect(loadConfigCached({ file, cacheFile })).rejects.toMatchObject({
       code: 'CONFIG_PARSE_FAILED',
     });
+  });
+
+  it('ignores a cache made by another schema or core version', async () => {
+    const { file, cacheFile } = setup(FULL);
+    await loadConfigCached({ file, cacheFile });
+    for (const field of ['schema', 'version'] as const) {
+      const planted = JSON.parse(readFileSync(cacheFile, 'utf8'));
+      planted.config.fleet.max_workers = 99;
+      planted[field] = 'another';
+      writeFileSync(cacheFile, JSON.stringify(planted));
+      expect((await loadConfigCached({ file, cacheFile })).config.fleet.max_workers).toBe(3);
+    }
   });
 
   it('treats a damaged cache as a miss and rewrites it', async () => {
