@@ -27,6 +27,7 @@ export type { LoadConfigCachedOptions } from './config/load-config-cached';
 export { loadConfigCached } from './config/load-config-cached';
 export type { QueueOptionsFromConfig, QueueTarget } from './config/queue-options';
 export {
+  agentHostFromConfig,
   deviceNameFromConfig,
   deviceNameOf,
   hostDatabaseFromConfig,

@@ -1,10 +1,10 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { existsSync } from 'node:fs';
-import { hostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import {
   type AgentSpec,
+  agentHostFromConfig,
   deviceNameFromConfig,
   type FleetConfig,
   type FleetPaths,
@@ -161,8 +161,8 @@ export function createSupervisor(options: CreateSupervisorOptions): Supervisor {
   if (!options.store && !queue) throw new TypeError('createSupervisor needs a queue or a store');
   const store = options.store ?? createSqliteStore(queue as TaskQueue);
   const device = deviceNameFromConfig(config);
-  /** The agents table's `host`: the device name when hosts are named, so two homes on one machine differ. */
-  const host = device ?? hostname();
+  /** The agents table's `host`, as the workers register it. */
+  const host = agentHostFromConfig(config);
   const agents = options.agents ?? resolveHostAgents(config, device);
   const workerEntry = options.workerEntry ?? defaultWorkerEntry();
   const backoff = options.respawnBackoffMs ?? { min: 500, max: 30_000 };

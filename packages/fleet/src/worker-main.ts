@@ -2,11 +2,10 @@
 // Environment: BIGED_HOME, BIGED_AGENT (agent name), BIGED_ROLE; BIGED_OLLAMA_HOST (the local model
 // backend the supervisor chose) or BIGED_LOCAL_MODELS_HINT (its advice when there is none);
 // BIGED_LOCAL_BACKEND (its kind: no tier models for the embedded backend).
-import { hostname } from 'node:os';
 import {
+  agentHostFromConfig,
   createLogger,
   createSecretsStore,
-  deviceNameFromConfig,
   type FleetConfig,
   type FleetPaths,
   fleetPaths,
@@ -113,7 +112,7 @@ async function main(): Promise<number> {
       name,
       role,
       pid: process.pid,
-      host: deviceNameFromConfig(config) ?? hostname(),
+      host: agentHostFromConfig(config),
       status: 'IDLE',
     });
     // One reader for the claim loop, the tier model and the energy meter: the file is read at most once

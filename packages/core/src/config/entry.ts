@@ -20,6 +20,7 @@ export type { LoadConfigCachedOptions } from './load-config-cached';
 export { loadConfigCached } from './load-config-cached';
 export type { QueueOptionsFromConfig, QueueTarget } from './queue-options';
 export {
+  agentHostFromConfig,
   deviceNameFromConfig,
   deviceNameOf,
   hostDatabaseFromConfig,

@@ -3,6 +3,7 @@ import { ConfigError } from '../errors/config-error';
 import { localAgentName, resolveHostAgents, roleOfAgent } from './agents';
 import { parseFleetConfig } from './load-config';
 import {
+  agentHostFromConfig,
   deviceNameFromConfig,
   deviceNameOf,
   hostDatabaseFromConfig,
@@ -100,6 +101,12 @@ describe('device names', () => {
       'box_1.lan',
     );
     expect(deviceNameFromConfig(configOf({ naming: { device_name: 'alpha' } }), 'Box-1')).toBe('alpha');
+    // The agents table's host: the device name when there is one, else the machine's name as it is.
+    expect(agentHostFromConfig(configOf({}), 'Box-1')).toBe('Box-1');
+    expect(agentHostFromConfig(configOf({ queue: { url: 'postgres://db/f' } }), 'Box_1.LAN')).toBe(
+      'box_1.lan',
+    );
+    expect(agentHostFromConfig(configOf({ naming: { device_name: 'alpha' } }), 'Box-1')).toBe('alpha');
     const config = configOf({
       naming: { device_name: 'alpha' },
       workers: { roles: ['coder'], coder_count: 2 },

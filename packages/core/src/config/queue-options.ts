@@ -129,3 +129,11 @@ export function deviceNameFromConfig(config: FleetConfig, host: string = hostnam
   if (config.naming.device_name) return config.naming.device_name;
   return config.queue.url && /^postgres(ql)?:\/\//i.test(config.queue.url) ? deviceNameOf(host) : undefined;
 }
+
+/**
+ * The `host` an agent of this fleet home is registered with: the device name when hosts are named (so two
+ * homes on one machine, or two machines on one PostgreSQL queue, differ), else the hostname.
+ */
+export function agentHostFromConfig(config: FleetConfig, host: string = hostname()): string {
+  return deviceNameFromConfig(config, host) ?? host;
+}
