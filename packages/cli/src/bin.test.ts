@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { fleetPaths } from '@biged/core';
 import { createTempHome, type TempHome } from '@biged/core/test';
 import { afterAll, describe, expect, it } from 'vitest';
-import { run } from './program';
+import { runCli } from './test-utils';
 
 const exec = promisify(execFile);
 const bin = new URL('../dist/bin.cjs', import.meta.url).pathname;
@@ -76,25 +76,10 @@ describe('the built biged binary', () => {
   });
 });
 
-/** Runs `argv` in this process through the full program (source), capturing what it prints. */
+/** Runs `argv` in this process through the full program (source): what it printed and returned. */
 const inProcess = async (argv: string[]) => {
-  const out = { stdout: '', stderr: '' };
-  const code = await run(argv, {
-    stdout: {
-      write: (text: string) => {
-        out.stdout += text;
-      },
-    },
-    stderr: {
-      write: (text: string) => {
-        out.stderr += text;
-      },
-    },
-    env: {},
-    cwd: '/',
-    prompt: false,
-  });
-  return { code, ...out };
+  const { code, stdout, stderr } = await runCli(argv, { cwd: '/', prompt: false });
+  return { code, stdout, stderr };
 };
 
 // `biged status` runs from its start-up bundle (dist/fast/status.cjs, CommonJS): it must answer exactly as

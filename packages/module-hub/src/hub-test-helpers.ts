@@ -1,7 +1,7 @@
 // Test helpers (not exported from the package): module folders, real tarballs, hand-made malicious tar
 // archives, ed25519 keys, and a registry served by a real HTTP server on 127.0.0.1.
 import { generateKeyPairSync, type KeyObject, sign } from 'node:crypto';
-import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -9,6 +9,9 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { parseFleetConfig } from '@biged/core';
+
+export { listTree as snapshot } from '@biged/core/test';
+
 import * as tar from 'tar';
 import { sha256Hex } from './bundle';
 
@@ -215,25 +218,4 @@ export async function startHttpServer(): Promise<TestHttpServer> {
 /** A fleet config from a `[modules]` / `[fleet]` / `[launcher]` fragment. */
 export function fleetConfig(sections: Record<string, unknown> = {}) {
   return parseFleetConfig(sections).config;
-}
-
-/** Everything under `dir` (relative paths, folders marked with a trailing `/`), sorted; `[]` when absent. */
-export function snapshot(dir: string): string[] {
-  const out: string[] = [];
-  const walk = (folder: string) => {
-    let names: string[];
-    try {
-      names = readdirSync(folder);
-    } catch {
-      return;
-    }
-    for (const name of names.sort()) {
-      const full = path.join(folder, name);
-      const isDir = lstatSync(full).isDirectory();
-      out.push(`${path.relative(dir, full)}${isDir ? '/' : ''}`);
-      if (isDir) walk(full);
-    }
-  };
-  walk(dir);
-  return out;
 }

@@ -1,9 +1,10 @@
-import { type ChildProcess, fork } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
+import { forkWorkers } from './__fixtures__/fork-workers';
 import {
   AUDIT_GENESIS_HASH,
   AUDIT_MAX_DETAIL_CHARS,
@@ -373,35 +374,14 @@ describe('audit trail: several processes', () => {
     audit.append({ actor: 'cli', action: 'dispatch', decision: 'allow' });
     const COUNT = 150;
     const PROCESSES = 4;
-    const ready: Array<Promise<void>> = [];
-    const done: Array<Promise<void>> = [];
-    for (let index = 0; index < PROCESSES; index++) {
-      const child = fork(worker, [target, `agent_${index}`], {
-        execArgv: [],
-        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-      });
-      children.push(child);
-      const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-      ready.push(
-        new Promise((resolve, reject) => {
-          child.once('message', () => resolve());
-          exited.then((code) =>
-            reject(new Error(`process ${index} exited with ${code} before it was ready`)),
-          );
-        }),
-      );
-      done.push(
-        new Promise((resolve, reject) => {
-          child.on('message', (message: { type: string }) => {
-            if (message.type === 'done') resolve();
-          });
-          exited.then((code) => reject(new Error(`process ${index} exited with ${code} without a report`)));
-        }),
-      );
-    }
-    await Promise.all(ready);
+    const workers = forkWorkers(
+      worker,
+      Array.from({ length: PROCESSES }, (_, index) => [target, `agent_${index}`]),
+    );
+    children.push(...workers.children);
+    await workers.ready;
     for (const child of children) child.send({ type: 'go', count: COUNT });
-    await Promise.all(done);
+    await workers.reports;
     expect(audit.verify()).toMatchObject({ ok: true, rows: 1 + COUNT * PROCESSES });
     for (let index = 0; index < PROCESSES; index++)
       expect(audit.list({ actor: `agent_${index}`, limit: 10_000 })).toHaveLength(COUNT);

@@ -1,9 +1,10 @@
-import { type ChildProcess, fork } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createTempHome, type TempHome } from '@biged/core/test';
 import { afterEach, describe, expect, it } from 'vitest';
+import { forkWorkers } from './__fixtures__/fork-workers';
 import { createQueue } from './create-queue';
 import { getQueueDatabase } from './queue-database';
 
@@ -33,37 +34,16 @@ describe('idempotent submits from several processes on one SQLite file', () => {
     home = createTempHome();
     const file = path.join(home.home, 'fleet.db');
 
-    const ready: Array<Promise<void>> = [];
-    const reports: Array<Promise<SubmitReport>> = [];
-    for (let index = 0; index < PROCESSES; index++) {
-      // Two go through the keys forwards, two backwards: every key is raced by at least two at once.
-      const child = fork(worker, [file, index % 2 === 0 ? 'forward' : 'backward'], {
-        execArgv: [],
-        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-      });
-      children.push(child);
-      const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-      ready.push(
-        new Promise((resolve, reject) => {
-          child.once('message', () => resolve());
-          exited.then((code) =>
-            reject(new Error(`process ${index} exited with ${code} before it was ready`)),
-          );
-        }),
-      );
-      reports.push(
-        new Promise((resolve, reject) => {
-          child.on('message', (message: { type: string }) => {
-            if (message.type === 'done') resolve(message as SubmitReport);
-          });
-          exited.then((code) => reject(new Error(`process ${index} exited with ${code} without a report`)));
-        }),
-      );
-    }
-    await Promise.all(ready);
+    // Two go through the keys forwards, two backwards: every key is raced by at least two at once.
+    const workers = forkWorkers<SubmitReport>(
+      worker,
+      Array.from({ length: PROCESSES }, (_, index) => [file, index % 2 === 0 ? 'forward' : 'backward']),
+    );
+    children.push(...workers.children);
+    await workers.ready;
     const keys = Array.from({ length: KEYS }, (_, index) => `digest-${index}`);
     for (const child of children) child.send({ type: 'go', keys });
-    const results = (await Promise.all(reports)).flatMap((report) => report.results);
+    const results = (await workers.reports).flatMap((report) => report.results);
     expect(results).toHaveLength(KEYS * PROCESSES);
 
     const queue = createQueue({ file });

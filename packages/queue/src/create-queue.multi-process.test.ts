@@ -1,9 +1,10 @@
-import { type ChildProcess, fork } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createTempHome, type TempHome } from '@biged/core/test';
 import { afterEach, describe, expect, it } from 'vitest';
+import { forkWorkers } from './__fixtures__/fork-workers';
 import { createQueue } from './create-queue';
 import { getQueueDatabase } from './queue-database';
 
@@ -42,32 +43,16 @@ describe('several worker processes on one SQLite file', () => {
     // A fresh path: the workers race to create and migrate it.
     const file = path.join(home.home, 'fleet.db');
 
-    const reports: Array<Promise<WorkerReport>> = [];
-    const ready: Array<Promise<void>> = [];
-    for (let index = 0; index < PROCESSES; index++) {
-      const agent = `worker_${index + 1}`;
-      const child = fork(worker, [file, agent, index % 2 === 0 ? 'split' : 'combined'], {
-        execArgv: [],
-        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-      });
-      children.push(child);
-      const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-      ready.push(
-        new Promise((resolve, reject) => {
-          child.once('message', () => resolve());
-          exited.then((code) => reject(new Error(`${agent} exited with ${code} before it was ready`)));
-        }),
-      );
-      reports.push(
-        new Promise((resolve, reject) => {
-          child.on('message', (message: { type: string }) => {
-            if (message.type === 'done') resolve(message as WorkerReport);
-          });
-          exited.then((code) => reject(new Error(`${agent} exited with ${code} without a report`)));
-        }),
-      );
-    }
-    await Promise.all(ready);
+    const workers = forkWorkers<WorkerReport>(
+      worker,
+      Array.from({ length: PROCESSES }, (_, index) => [
+        file,
+        `worker_${index + 1}`,
+        index % 2 === 0 ? 'split' : 'combined',
+      ]),
+    );
+    children.push(...workers.children);
+    await workers.ready;
 
     const queue = createQueue({ file });
     try {
@@ -75,7 +60,7 @@ describe('several worker processes on one SQLite file', () => {
         queue.enqueue({ skill: 'summarize', payload: { index }, priority: 1 + (index % 10) });
       }
       for (const child of children) child.send({ type: 'go' });
-      const results = await Promise.all(reports);
+      const results = await workers.reports;
 
       const claimedBy = new Map<number, string>();
       for (const result of results) {

@@ -1,9 +1,10 @@
-import { type ChildProcess, fork } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createTempHome, type TempHome } from '@biged/core/test';
 import { afterEach, describe, expect, it } from 'vitest';
+import { forkWorkers } from './__fixtures__/fork-workers';
 import { createQueue } from './create-queue';
 import { getQueueDatabase } from './queue-database';
 import { createScheduleStore } from './schedules';
@@ -32,38 +33,17 @@ describe('schedulers in several processes on one SQLite file', () => {
     createScheduleStore({ queue: setup }).add({ name: 'minutely', cron: '* * * * *', skill: 'noop' });
     setup.close();
 
-    const ready: Array<Promise<void>> = [];
-    const reports: Array<Promise<number[]>> = [];
-    for (let index = 0; index < PROCESSES; index++) {
-      const child = fork(worker, [file, `supervisor-${index}`], {
-        execArgv: [],
-        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-      });
-      children.push(child);
-      const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-      ready.push(
-        new Promise((resolve, reject) => {
-          child.once('message', () => resolve());
-          exited.then((code) =>
-            reject(new Error(`process ${index} exited with ${code} before it was ready`)),
-          );
-        }),
-      );
-      reports.push(
-        new Promise((resolve, reject) => {
-          child.on('message', (message: { type: string; fired?: number[] }) => {
-            if (message.type === 'done') resolve(message.fired ?? []);
-          });
-          exited.then((code) => reject(new Error(`process ${index} exited with ${code} without a report`)));
-        }),
-      );
-    }
-    await Promise.all(ready);
+    const workers = forkWorkers<{ type: 'done'; fired?: number[] }>(
+      worker,
+      Array.from({ length: PROCESSES }, (_, index) => [file, `supervisor-${index}`]),
+    );
+    children.push(...workers.children);
+    await workers.ready;
     // Each ticks every 5 simulated seconds from its own offset, so the processes race on every due time.
     children.forEach((child, index) => {
       child.send({ type: 'go', t0: T0, step: 5, offset: 1 + index });
     });
-    const fired = (await Promise.all(reports)).flat().sort((a, b) => a - b);
+    const fired = (await workers.reports).flatMap((report) => report.fired ?? []).sort((a, b) => a - b);
     const expected = Array.from({ length: 60 }, (_, index) => T0 + (index + 1) * 60_000);
     expect(fired).toEqual(expected);
 

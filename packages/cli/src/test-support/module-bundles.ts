@@ -1,12 +1,14 @@
 // Test helpers for `biged module`: real module bundles (tar.gz built with the `tar` package, as a publisher
 // would with `tar -czf`), a registry folder, and a registry served over HTTP on 127.0.0.1.
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as tar from 'tar';
+
+export { listTree } from '@biged/core/test';
 
 /** Lower-case hex SHA-256 of `bytes`. */
 export const sha256 = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex');
@@ -78,25 +80,4 @@ export async function serveFolder(dir: string): Promise<{
     requests,
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
-}
-
-/** Every path under `dir` (folders end with `/`), sorted; `[]` when it does not exist. */
-export function listTree(dir: string): string[] {
-  const out: string[] = [];
-  const walk = (folder: string) => {
-    let names: string[];
-    try {
-      names = readdirSync(folder);
-    } catch {
-      return;
-    }
-    for (const name of names.sort()) {
-      const full = path.join(folder, name);
-      const isDir = statSync(full).isDirectory();
-      out.push(`${path.relative(dir, full)}${isDir ? '/' : ''}`);
-      if (isDir) walk(full);
-    }
-  };
-  walk(dir);
-  return out;
 }

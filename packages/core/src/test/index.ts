@@ -1,3 +1,4 @@
+export { listTree } from './list-tree';
 export type { MockModelProviderCall, MockModelProviderOptions, MockScript } from './mock-model-provider';
 export { MockModelProvider } from './mock-model-provider';
 export type { ModelProviderCaseOptions, ModelProviderCaseSetup } from './model-provider.case';

@@ -1,9 +1,10 @@
-import { type ChildProcess, fork } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createTempHome, type TempHome } from '@biged/core/test';
 import { afterEach, describe, expect, it } from 'vitest';
+import { forkWorkers } from '../__fixtures__/fork-workers';
 import { createQueue } from '../create-queue';
 import { getQueueDatabase } from '../queue-database';
 
@@ -37,34 +38,20 @@ describe('budget reservations from several processes', () => {
     // Create and migrate the file first, so the workers race on the budget, not on the migration.
     createQueue({ file }).close();
 
-    const reports: Array<Promise<WorkerReport>> = [];
-    const ready: Array<Promise<void>> = [];
-    for (let index = 0; index < PROCESSES; index++) {
-      const agent = `worker_${index + 1}`;
-      const child = fork(worker, [file, agent, String(ATTEMPTS), '0.004', '0.01'], {
-        execArgv: [],
-        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-      });
-      children.push(child);
-      const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-      ready.push(
-        new Promise((resolve, reject) => {
-          child.once('message', () => resolve());
-          exited.then((code) => reject(new Error(`${agent} exited with ${code} before it was ready`)));
-        }),
-      );
-      reports.push(
-        new Promise((resolve, reject) => {
-          child.on('message', (message: { type: string }) => {
-            if (message.type === 'done') resolve(message as WorkerReport);
-          });
-          exited.then((code) => reject(new Error(`${agent} exited with ${code} without a report`)));
-        }),
-      );
-    }
-    await Promise.all(ready);
+    const workers = forkWorkers<WorkerReport>(
+      worker,
+      Array.from({ length: PROCESSES }, (_, index) => [
+        file,
+        `worker_${index + 1}`,
+        String(ATTEMPTS),
+        '0.004',
+        '0.01',
+      ]),
+    );
+    children.push(...workers.children);
+    await workers.ready;
     for (const child of children) child.send({ type: 'go' });
-    const results = await Promise.all(reports);
+    const results = await workers.reports;
 
     const reserved = results.flatMap((result) => result.reserved);
     expect(reserved).toHaveLength(2);
