@@ -1,4 +1,4 @@
-import Anthropic from '@anthropic-ai/sdk';
+import type Anthropic from '@anthropic-ai/sdk';
 import {
   type EmbedRequestV1,
   type EmbedResultV1,
@@ -43,6 +43,18 @@ export interface AnthropicProviderOptions {
 
 type MessageCreateParams = Anthropic.MessageCreateParamsNonStreaming;
 
+/** The SDK's client class, once imported. */
+let sdk: typeof Anthropic | undefined;
+
+/**
+ * Imports the SDK at the first call, not when the provider is built: loading it takes Node about 0.3 s,
+ * which every worker and `biged task` paid at start even in fleets that never call Claude.
+ */
+async function loadSdk(): Promise<typeof Anthropic> {
+  sdk ??= (await import('@anthropic-ai/sdk')).default;
+  return sdk;
+}
+
 /**
  * A `ModelProviderV1` for Claude through the official `@anthropic-ai/sdk` (Messages API). The SDK's own
  * retries are off (`maxRetries: 0`): the router retries. Structured output forces a tool whose
@@ -53,8 +65,9 @@ export function createAnthropicProvider(options: AnthropicProviderOptions = {}):
   const providerId = options.providerId ?? 'claude';
   const defaultMaxTokens = options.defaultMaxOutputTokens ?? 4096;
   let client: Anthropic | undefined;
-  const clientFor = (modelId: string): Anthropic => {
-    client ??= new Anthropic({
+  const clientFor = async (modelId: string): Promise<Anthropic> => {
+    const AnthropicClient = await loadSdk();
+    client ??= new AnthropicClient({
       apiKey: loadApiKey({
         apiKey: options.apiKey,
         secrets: options.secrets,
@@ -94,7 +107,8 @@ export function createAnthropicProvider(options: AnthropicProviderOptions = {}):
   };
 
   const contextOf = (request: { model: string }, error: unknown): FailureContext => {
-    if (error instanceof Anthropic.APIError) {
+    // No SDK loaded yet: the error came before any request (a missing key), so it is not the SDK's.
+    if (sdk && error instanceof sdk.APIError) {
       const body = error.error === undefined ? undefined : JSON.stringify(error.error);
       return {
         providerId,
@@ -120,7 +134,7 @@ export function createAnthropicProvider(options: AnthropicProviderOptions = {}):
       signal?.throwIfAborted();
       let message: Anthropic.Message;
       try {
-        message = await clientFor(request.model).messages.create(bodyOf(request), { signal });
+        message = await (await clientFor(request.model)).messages.create(bodyOf(request), { signal });
       } catch (error) {
         throw failure(error, signal, contextOf(request, error));
       }
@@ -160,7 +174,7 @@ export function createAnthropicProvider(options: AnthropicProviderOptions = {}):
       signal?.throwIfAborted();
       let events: AsyncIterable<Anthropic.RawMessageStreamEvent>;
       try {
-        events = await clientFor(request.model).messages.create(
+        events = await (await clientFor(request.model)).messages.create(
           { ...bodyOf(request), stream: true },
           { signal },
         );

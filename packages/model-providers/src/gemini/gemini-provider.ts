@@ -12,18 +12,31 @@ import {
   resolveMessages,
   type SecretsStore,
 } from '@biged/core';
-import {
-  ApiError,
-  type GenerateContentConfig,
-  type GenerateContentParameters,
-  type GenerateContentResponse,
-  type GenerateContentResponseUsageMetadata,
+import type {
+  GenerateContentConfig,
+  GenerateContentParameters,
+  GenerateContentResponse,
+  GenerateContentResponseUsageMetadata,
   GoogleGenAI,
 } from '@google/genai';
 import { loadApiKey } from '../internal/api-key';
 import { createCallFetch, type ResponseSeen } from '../internal/call-fetch';
 import { type FailureContext, failure } from '../internal/to-model-call-error';
 import { count } from '../internal/usage';
+
+type GenAiSdk = typeof import('@google/genai');
+
+/** The SDK, once imported. */
+let sdk: GenAiSdk | undefined;
+
+/**
+ * Imports the SDK at the first call, not when the provider is built: loading it takes Node about 0.15 s,
+ * which every worker and `biged task` paid at start even in fleets that never call Gemini.
+ */
+async function loadSdk(): Promise<GenAiSdk> {
+  sdk ??= await import('@google/genai');
+  return sdk;
+}
 
 /** Options for `createGeminiProvider`. */
 export interface GeminiProviderOptions {
@@ -51,8 +64,9 @@ export function createGeminiProvider(options: GeminiProviderOptions = {}): Model
   const providerId = options.providerId ?? 'gemini';
   const baseFetch = options.fetch ?? globalThis.fetch;
   let client: GoogleGenAI | undefined;
-  const clientFor = (modelId: string): GoogleGenAI => {
-    client ??= new GoogleGenAI({
+  const clientFor = async (modelId: string): Promise<GoogleGenAI> => {
+    const { GoogleGenAI: Client } = await loadSdk();
+    client ??= new Client({
       apiKey: loadApiKey({
         apiKey: options.apiKey,
         secrets: options.secrets,
@@ -97,7 +111,8 @@ export function createGeminiProvider(options: GeminiProviderOptions = {}): Model
   };
 
   const contextOf = (modelId: string, error: unknown, seen: ResponseSeen): FailureContext => {
-    if (error instanceof ApiError) {
+    // No SDK loaded yet: the error came before any request (a missing key), so it is not the SDK's.
+    if (sdk && error instanceof sdk.ApiError) {
       return { providerId, modelId, statusCode: error.status, headers: seen.headers, detail: error.message };
     }
     return { providerId, modelId, statusCode: seen.status, headers: seen.headers };
@@ -113,7 +128,7 @@ export function createGeminiProvider(options: GeminiProviderOptions = {}): Model
       const { seen, config } = callConfig(signal);
       let response: GenerateContentResponse;
       try {
-        response = await clientFor(request.model).models.generateContent(paramsOf(request, config));
+        response = await (await clientFor(request.model)).models.generateContent(paramsOf(request, config));
         if (!Array.isArray(response.candidates)) throw new Error('the body has no candidates');
       } catch (error) {
         throw failure(error, signal, contextOf(request.model, error, seen));
@@ -137,7 +152,9 @@ export function createGeminiProvider(options: GeminiProviderOptions = {}): Model
       const { seen, config } = callConfig(signal);
       let chunks: AsyncGenerator<GenerateContentResponse>;
       try {
-        chunks = await clientFor(request.model).models.generateContentStream(paramsOf(request, config));
+        chunks = await (await clientFor(request.model)).models.generateContentStream(
+          paramsOf(request, config),
+        );
       } catch (error) {
         throw failure(error, signal, contextOf(request.model, error, seen));
       }
@@ -177,7 +194,7 @@ export function createGeminiProvider(options: GeminiProviderOptions = {}): Model
       signal?.throwIfAborted();
       const { seen, config } = callConfig(signal);
       try {
-        const response = await clientFor(request.model).models.embedContent({
+        const response = await (await clientFor(request.model)).models.embedContent({
           model: request.model,
           contents: request.texts,
           config,
