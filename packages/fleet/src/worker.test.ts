@@ -165,6 +165,46 @@ describe('runWorker batching', () => {
     expect(refused).toBe(1);
     expect(q.get(slow)?.status).toBe('DONE');
     expect(q.counts()).toMatchObject({ RUNNING: 0, PENDING: 0 });
+    // The tasks it handed back never started: their claim did not use an attempt.
+    for (const id of after) expect(q.get(id)?.attempts).toBe(1);
+  });
+
+  it('a settle that fails records what finished first: no task runs twice or loses an attempt', async () => {
+    home = createTempHome();
+    queue = createQueue({ file: home.db });
+    const store = createSqliteStore(queue);
+    // Once, a settle that stores finished tasks and claims the next batch fails before it commits (as a
+    // dropped connection would): the worker cannot tell whether it claimed anything.
+    let refused = 0;
+    const flaky = {
+      ...store,
+      settle: async (request: Parameters<typeof store.settle>[0]) => {
+        if (request.claim && (request.completed?.length ?? 0) > 0 && refused === 0) {
+          refused += 1;
+          throw new Error('connection lost');
+        }
+        return store.settle(request);
+      },
+    };
+    const runs = new Map<number, number>();
+    worker = runWorker({
+      agent: { name: 'w', role: 'coder' },
+      config: testConfig(),
+      paths: fleetPaths(home.home),
+      store: flaky,
+      skills: createSkillRegistry([pause]),
+      log: createSilentLogger(),
+      idlePollMs: { min: 1, max: 10 },
+      onTaskFinished: (task) => runs.set(task.id, (runs.get(task.id) ?? 0) + 1),
+    });
+    const q = queue;
+    const ids = Array.from({ length: 60 }, () => q.enqueue({ skill: 'pause', payload: { ms: 0 } }).id);
+    await waitFor(() => ids.every((id) => q.get(id)?.status === 'DONE'), 15_000, 'every task DONE');
+    expect(refused).toBe(1);
+    for (const id of ids) {
+      expect(runs.get(id), `task ${id} runs`).toBe(1);
+      expect(q.get(id)?.attempts, `task ${id} attempts`).toBe(1);
+    }
   });
 
   it('heartbeats the running task and aborts it when it is cancelled', async () => {

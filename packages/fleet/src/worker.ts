@@ -519,18 +519,21 @@ export function runWorker(options: RunWorkerOptions): WorkerHandle {
     let completed: { taskId: number; result: unknown }[] = [];
     let failed: { taskId: number; error: string; retry: boolean }[] = [];
     let unsettledSince = 0;
-    const settle = async (claim: boolean, released: number[] = []) => {
+    const settleResult = async (claim: boolean, released: number[] = [], releaseHeld = false) => {
       const result = await store.settle({
         agent: agent.name,
         completed,
         failed,
         released,
+        releaseHeld,
         ...(claim ? { claim: pausedNow() ? coolingClaimOptions : claimOptions, limit: batch } : {}),
       });
       completed = [];
       failed = [];
-      return result.next;
+      return result;
     };
+    const settle = async (claim: boolean, released: number[] = []) =>
+      (await settleResult(claim, released)).next;
     /**
      * Stores what finished and hands back `release` (claimed, never started). When that fails, the queue
      * still shows them RUNNING under this agent: the next claim hands them back first (`claimUncertain`).
@@ -552,18 +555,21 @@ export function runWorker(options: RunWorkerOptions): WorkerHandle {
         continue;
       }
       if (held.length === 0) {
-        // A claim whose answer was lost (the connection dropped after the commit) may have left tasks
-        // RUNNING under this agent that it never saw. It holds nothing now, so hand back whatever the queue
-        // says it holds before claiming again, instead of leaving them for stale recovery.
+        // A claim whose answer was lost (the connection dropped after the commit), or a hand-back that
+        // failed, may have left tasks RUNNING under this agent that it never started. It holds nothing
+        // now: record what it finished (those ran), then hand back everything else the queue says it holds
+        // without counting an attempt, instead of leaving them for stale recovery.
         if (claimUncertain) {
-          const recovered = await storeCall(() => store.requeueAgentTasks(agent.name));
+          const recovered = await storeCall(() => settleResult(false, [], true));
           if (!recovered) {
             await waitIdle(Math.max(pollMs, STORE_RETRY_MS));
             continue;
           }
           claimUncertain = false;
-          if (recovered.requeued.length || recovered.failed.length)
-            log.warn('handed back tasks claimed by a call whose answer was lost', { ...recovered });
+          if (recovered.released > 0)
+            log.warn('handed back tasks claimed by a call whose answer was lost', {
+              released: recovered.released,
+            });
         }
         const claimed = await storeCall(() =>
           completed.length > 0 || failed.length > 0

@@ -69,7 +69,7 @@ describe('claimMany and settle', () => {
       completed: [{ taskId: task.id, result: 1 }],
       released: [task.id],
     });
-    expect(settled).toEqual({ completed: 0, failed: [], next: [] });
+    expect(settled).toEqual({ completed: 0, failed: [], released: 0, next: [] });
     expect(queue.get(task.id)).toMatchObject({ status: 'RUNNING', claimedBy: 'other' });
   });
 

@@ -195,6 +195,12 @@ export function createQueue({
          expires_at = excluded.expires_at
        WHERE locks.owner = excluded.owner OR (locks.expires_at IS NOT NULL AND locks.expires_at <= @now)`,
     ),
+    // Every task an agent holds, when none of them was started (settle's `releaseHeld`).
+    releaseHeld: sqlite.prepare(
+      `UPDATE tasks SET status = 'PENDING', claimed_by = NULL, claimed_at = NULL, heartbeat_at = NULL,
+         attempts = max(attempts - 1, 0)
+       WHERE claimed_by = @agent AND status = 'RUNNING'`,
+    ),
     // A claimed task that was never started goes back as if it had never been claimed.
     release: sqlite.prepare(
       `UPDATE tasks SET status = 'PENDING', claimed_by = NULL, claimed_at = NULL, heartbeat_at = NULL,
@@ -468,6 +474,7 @@ export function createQueue({
       completed = [],
       failed = [],
       released = [],
+      releaseHeld = false,
       claim,
       limit = 1,
     }: SettleRequest): SettleResult {
@@ -489,10 +496,12 @@ export function createQueue({
           const task = failIn(taskId, agent, error, retryTask, now);
           if (task) failedTasks.push(task);
         }
-        for (const taskId of released) statements.release.run({ id: taskId, agent });
+        let releasedCount = 0;
+        for (const taskId of released) releasedCount += statements.release.run({ id: taskId, agent }).changes;
+        if (releaseHeld) releasedCount += statements.releaseHeld.run({ agent }).changes;
         const next =
           claim && !(claim.skills && claim.skills.length === 0) ? claimManyIn(agent, claim, limit, now) : [];
-        return { completed: done.length, failed: failedTasks, next };
+        return { completed: done.length, failed: failedTasks, released: releasedCount, next };
       });
     },
 

@@ -171,6 +171,12 @@ export interface SettleRequest {
   failed?: readonly { taskId: number; error: string; retry?: boolean }[];
   /** Claimed tasks never started (e.g. on shutdown): back to PENDING, attempt not counted. Default none. */
   released?: readonly number[];
+  /**
+   * After `completed` and `failed`: every other task still RUNNING under `agent` goes back as `released`
+   * does. For a worker that lost track of what it claimed (a claim whose answer never arrived) and holds
+   * nothing it started. Default false.
+   */
+  releaseHeld?: boolean;
   /** Claim afterwards with these options; omit to claim nothing. */
   claim?: ClaimOptions;
   /** Most tasks to claim. Default 1. */
@@ -183,6 +189,8 @@ export interface SettleResult {
   completed: number;
   /** The failed tasks as they are now (PENDING again, or FAILED). */
   failed: Task[];
+  /** How many tasks went back to PENDING through `released` and `releaseHeld`. */
+  released: number;
   /** Newly claimed tasks, in claim order. */
   next: Task[];
 }
@@ -385,8 +393,8 @@ export interface TaskQueue extends QueueMessaging, QueueHitl {
 
   /**
    * Finishes a batch in one write transaction: completes `completed` (promoting their dependents as
-   * `complete` does, so the claim below can take them), fails `failed` (retrying as `fail` does), puts `released` (claimed but never started) back to PENDING without using an
-   * attempt, then claims up to `limit` tasks when `claim` is given. Only tasks RUNNING under `agent`
+   * `complete` does, so the claim below can take them), fails `failed` (retrying as `fail` does), puts `released` (claimed but never started; with `releaseHeld`,
+   * every other task the agent holds) back to PENDING without using an attempt, then claims up to `limit` tasks when `claim` is given. Only tasks RUNNING under `agent`
    * are touched.
    */
   settle(request: SettleRequest): SettleResult;

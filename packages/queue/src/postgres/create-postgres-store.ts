@@ -688,7 +688,7 @@ export async function createPostgresStore({
       return guard(() => claimIn(pool, agent, options, limit, clock()));
     },
 
-    async settle({ agent, completed = [], failed = [], released = [], claim, limit = 1 }) {
+    async settle({ agent, completed = [], failed = [], released = [], releaseHeld = false, claim, limit = 1 }) {
       assertWholeNumber('limit', limit, 1, MAX_CLAIM_BATCH);
       const ids = completed.map(({ taskId }) => taskId);
       const results = completed.map(({ result }) => serializeResult(result));
@@ -717,21 +717,23 @@ export async function createPostgresStore({
           else state.notify = true;
           failedTasks.push(toTask(row));
         }
-        if (released.length > 0) {
+        let releasedCount = 0;
+        if (released.length > 0 || releaseHeld) {
           const { rowCount } = await query(
             client,
             `UPDATE tasks SET status = 'PENDING', claimed_by = NULL, claimed_at = NULL, heartbeat_at = NULL,
                attempts = greatest(attempts - 1, 0)
-             WHERE id = ANY($1::bigint[]) AND status = 'RUNNING' AND claimed_by = $2`,
-            [released, agent],
+             WHERE status = 'RUNNING' AND claimed_by = $2 AND ($3 OR id = ANY($1::bigint[]))`,
+            [released, agent, releaseHeld],
           );
-          if ((rowCount ?? 0) > 0) state.notify = true;
+          releasedCount = rowCount ?? 0;
+          if (releasedCount > 0) state.notify = true;
         }
         const next =
           claim && !(claim.skills && claim.skills.length === 0)
             ? await claimIn(client, agent, claim, limit, now)
             : [];
-        return { completed: done.length, failed: failedTasks, next };
+        return { completed: done.length, failed: failedTasks, released: releasedCount, next };
       });
     },
 

@@ -84,7 +84,7 @@ export function describeTaskStoreContract(
           agent: 'worker_1',
           completed: [{ taskId: task.id, result: { ok: 1 } }],
         });
-        expect(settled).toEqual({ completed: 1, failed: [], next: [] });
+        expect(settled).toEqual({ completed: 1, failed: [], released: 0, next: [] });
         const done = await store.getOrThrow(task.id);
         expect(done).toMatchObject({ status: 'DONE', result: { ok: 1 }, error: null });
         expect(done.finishedAt).not.toBeNull();
@@ -202,6 +202,7 @@ export function describeTaskStoreContract(
           limit: 3,
         });
         expect(result.completed).toBe(1);
+        expect(result.released).toBe(1);
         expect(result.failed.map((task) => [task.id, task.status, task.error])).toEqual([
           [b!.id, 'PENDING', 'flaky'],
           [c!.id, 'FAILED', 'fatal'],
@@ -213,9 +214,34 @@ export function describeTaskStoreContract(
         expect(await store.settle({ agent: 'other', completed: [{ taskId: b!.id, result: null }] })).toEqual({
           completed: 0,
           failed: [],
+          released: 0,
           next: [],
         });
         expect((await store.getOrThrow(b!.id)).status).toBe('RUNNING');
+      });
+
+      it('records what finished, then hands back everything else the agent holds without an attempt', async () => {
+        const tasks = (
+          await store.submitMany([1, 2, 3, 4].map((n) => ({ skill: 'echo', payload: { n } })))
+        ).map(({ task }) => task);
+        // w's claim answer was "lost": it ran the first task only; another agent holds the last one.
+        const held = await store.claimMany({ agent: 'w' }, 3);
+        const [theirs] = await store.claimMany({ agent: 'other' }, 1);
+        const result = await store.settle({
+          agent: 'w',
+          completed: [{ taskId: held[0]!.id, result: 'ran' }],
+          releaseHeld: true,
+        });
+        expect(result).toMatchObject({ completed: 1, released: 2, next: [] });
+        expect((await store.getOrThrow(held[0]!.id)).status).toBe('DONE');
+        for (const task of held.slice(1)) {
+          // Never started: PENDING with its attempt given back, claimable again.
+          expect(await store.getOrThrow(task.id)).toMatchObject({ status: 'PENDING', attempts: 0 });
+        }
+        expect(await store.getOrThrow(theirs!.id)).toMatchObject({ status: 'RUNNING', claimedBy: 'other' });
+        expect(tasks).toHaveLength(4);
+        // Nothing held: a no-op.
+        expect((await store.settle({ agent: 'w', releaseHeld: true })).released).toBe(0);
       });
 
       it('gives each task to exactly one of 4 stores claiming 2,000 tasks at once', async () => {
