@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { defineLibraryConfig } from '@biged/tsup-config';
 import type { Options } from 'tsup';
 
@@ -41,6 +42,27 @@ const launcher: Options = {
   esbuildOptions(options) {
     options.external = [...(options.external ?? []), 'react-devtools-core'];
   },
+  esbuildPlugins: [
+    {
+      // yoga-layout's Emscripten loader reads its wasm, inlined as a base64 data: URL, through `fetch` when
+      // `fetch` is a function, which on Node loads undici (~30 ms before the first frame) only to decode
+      // the string it then falls back to decoding itself. Take the decode path directly. The build fails
+      // if a yoga-layout update changes the loader, rather than quietly losing this.
+      name: 'biged-yoga-without-fetch',
+      setup(build) {
+        build.onLoad(
+          { filter: /yoga-layout[\\/]dist[\\/]binaries[\\/]yoga-wasm-base64-esm\.js$/ },
+          async (args) => {
+            const source = await readFile(args.path, 'utf8');
+            const check = '"function"!=typeof fetch';
+            if (!source.includes(check))
+              throw new Error(`${args.path}: the wasm loader no longer checks fetch`);
+            return { contents: source.replaceAll(check, 'true'), loader: 'js' };
+          },
+        );
+      },
+    },
+  ],
   banner: {
     js: "import { createRequire as __bigedCreateRequire } from 'node:module'; const require = __bigedCreateRequire(import.meta.url);",
   },

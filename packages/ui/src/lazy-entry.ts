@@ -6,7 +6,7 @@
 //   package), so an app or test that renders it with its Ink (ink-testing-library) shares one React;
 // - `loadModuleHost` and `createModuleHost` import the Module Hub and the module SDK when called.
 import { createRequire } from 'node:module';
-import { queueOptionsFromConfig } from '@biged/core/config';
+import { queueOptionsFromConfig } from '@biged/core/startup';
 import type * as ReactTypes from 'react';
 import type { LauncherAppProps } from './launcher-app';
 import type { CreateModuleHostOptions, LoadedModuleHost, ModuleHost } from './module-host';

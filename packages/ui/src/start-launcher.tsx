@@ -1,4 +1,4 @@
-import { type FleetConfig, fleetPaths, queueOptionsFromConfig } from '@biged/core/config';
+import { type FleetConfig, fleetPaths, queueOptionsFromConfig } from '@biged/core/startup';
 import type { TaskQueue } from '@biged/queue';
 import { openQueueReader } from '@biged/queue/read';
 import { render } from 'ink';

@@ -1,4 +1,4 @@
-import { BigedError } from '@biged/core/config';
+import { BigedError } from '@biged/core/startup';
 
 const name = 'LauncherError';
 const marker = `biged.error.${name}`;

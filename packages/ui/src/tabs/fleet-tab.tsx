@@ -1,4 +1,4 @@
-import { TASK_STATUSES } from '@biged/core/config';
+import { TASK_STATUSES } from '@biged/core/startup';
 import { Box, Text } from 'ink';
 import { ago, cell } from '../text';
 import { usePoll } from '../use-poll';
