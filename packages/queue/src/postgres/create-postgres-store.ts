@@ -688,7 +688,15 @@ export async function createPostgresStore({
       return guard(() => claimIn(pool, agent, options, limit, clock()));
     },
 
-    async settle({ agent, completed = [], failed = [], released = [], releaseHeld = false, claim, limit = 1 }) {
+    async settle({
+      agent,
+      completed = [],
+      failed = [],
+      released = [],
+      releaseHeld = false,
+      claim,
+      limit = 1,
+    }) {
       assertWholeNumber('limit', limit, 1, MAX_CLAIM_BATCH);
       const ids = completed.map(({ taskId }) => taskId);
       const results = completed.map(({ result }) => serializeResult(result));
