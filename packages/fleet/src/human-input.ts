@@ -1,5 +1,5 @@
 import { toError } from '@biged/core';
-import { QueueError, type TaskQueue } from '@biged/queue';
+import { QueueError, type TaskStore } from '@biged/queue';
 import { HumanInputRequiredError, type SkillQueue } from '@biged/skill-sdk';
 
 // NOTE: packages/queue/README.md ("Human in the loop") describes the whole flow; keep both in sync.
@@ -9,10 +9,13 @@ import { HumanInputRequiredError, type SkillQueue } from '@biged/skill-sdk';
  * question (a re-run after a human answered), else a rejection with `HumanInputRequiredError`, which the
  * worker turns into `parkForHuman` (see `parkForHuman` below).
  */
-export function createAskHuman(queue: TaskQueue, taskId: number): SkillQueue['askHuman'] {
+export function createAskHuman(
+  store: Pick<TaskStore, 'findHitlAnswer'>,
+  taskId: number,
+): SkillQueue['askHuman'] {
   return async ({ question, context }) => {
     try {
-      const answer = queue.findHitlAnswer(taskId, question);
+      const answer = await store.findHitlAnswer(taskId, question);
       if (answer) return answer;
     } catch (error) {
       // A question the queue refuses (empty, too long) has no answer: `parkForHuman` refuses it again with
@@ -33,14 +36,14 @@ export type ParkOutcome =
  * attempt is given back). A question the queue refuses (empty, too long, a context over 64 KiB) or a
  * task no longer this agent's fails the task without retry: asking again would fail the same way.
  */
-export function parkForHuman(
-  queue: TaskQueue,
+export async function parkForHuman(
+  store: Pick<TaskStore, 'parkForHuman'>,
   taskId: number,
   agent: string,
   error: HumanInputRequiredError,
-): ParkOutcome {
+): Promise<ParkOutcome> {
   try {
-    const request = queue.parkForHuman(taskId, agent, {
+    const request = await store.parkForHuman(taskId, agent, {
       question: error.question,
       ...(error.context === undefined ? {} : { context: error.context }),
     });

@@ -39,7 +39,7 @@ export interface RunWorkerOptions {
   /**
    * The SQLite queue, when the fleet's queue is SQLite: the worker claims through it (via
    * `createSqliteStore` unless `store` is given) and it also backs what only the SQLite queue has so far:
-   * workflow steps, idle work and human-in-the-loop questions. Omit on a PostgreSQL fleet.
+   * workflow steps and idle work. Omit on a PostgreSQL fleet.
    */
   queue?: TaskQueue;
   /** The task store the worker claims from and settles into. Default `createSqliteStore(queue)`. */
@@ -375,8 +375,8 @@ export function runWorker(options: RunWorkerOptions): WorkerHandle {
         models,
         queue: {
           spawn: async (child) => (await store.enqueue({ ...child, parentId: task.id })).id,
-          // Human-in-the-loop needs the SQLite queue's tables; elsewhere ctx.queue.askHuman says so.
-          ...(queue ? { askHuman: createAskHuman(queue, task.id) } : {}),
+          // Human in the loop: the question and its answer live in the store, on SQLite and PostgreSQL.
+          askHuman: createAskHuman(store, task.id),
         },
       });
       const scanned = redactJson(result ?? null);
@@ -394,8 +394,8 @@ export function runWorker(options: RunWorkerOptions): WorkerHandle {
         return { kind: 'cancelled' };
       }
       // Not a failure: the skill asked a human. The task waits in WAITING_HUMAN (issue 4, human-in-the-loop).
-      if (queue && HumanInputRequiredError.isInstance(error)) {
-        const parked = parkForHuman(queue, task.id, agent.name, error);
+      if (HumanInputRequiredError.isInstance(error)) {
+        const parked = await parkForHuman(store, task.id, agent.name, error);
         if (parked.kind === 'parked') {
           taskLog.info('task waits for a human', { requestId: parked.requestId });
           return { kind: 'parked' };

@@ -1,62 +1,43 @@
-import { PayloadError, parsePayload, redactJson, redactSecrets, type Task } from '@biged/core';
+import type { Task } from '@biged/core';
 import type { DependencyGraph } from './dependency-sql';
 import { QueueError } from './errors/queue-error';
 import {
-  type AnswerHitlRequest,
-  HITL_ANSWER_STATUSES,
-  type HitlAnswer,
-  type HitlAnswerStatus,
-  type HitlRequest,
-  type HitlStatus,
-  type HitlUsableStatus,
-  type ListHitlOptions,
-  type QueueHitl,
-} from './hitl-types';
+  checkAnswer,
+  checkContext,
+  checkListHitl,
+  checkQuestion,
+  checkResponse,
+  followUpPayload,
+  HITL_CANCEL_RESPONDER,
+  HITL_CANCEL_RESPONSE,
+  HITL_DEFAULT_LIST_LIMIT,
+  HITL_DISCUSS_SKILL,
+  HITL_MORE_INFO_SKILL,
+  HITL_USABLE,
+  hitlNotFound,
+  hitlNotOpen,
+  hitlTaskNotWaiting,
+  type RawHitl,
+  toHitl,
+} from './hitl-rules';
+import type { HitlAnswer, HitlUsableStatus, ListHitlOptions, QueueHitl } from './hitl-types';
+import { assertWholeNumber, invalid } from './queue-checks';
 import type { QueueConnection } from './queue-database';
 import type { TaskRow } from './schema';
 import type { EnqueueRequest } from './task-queue';
-import { isoOrNull, TASK_COLUMNS, toTask } from './task-row';
+import { TASK_COLUMNS, toTask } from './task-row';
+
+export {
+  HITL_CANCEL_RESPONDER,
+  HITL_CANCEL_RESPONSE,
+  HITL_DISCUSS_SKILL,
+  HITL_MAX_CONTEXT_BYTES,
+  HITL_MAX_QUESTION_LENGTH,
+  HITL_MAX_RESPONSE_BYTES,
+  HITL_MORE_INFO_SKILL,
+} from './hitl-rules';
 
 // NOTE: packages/queue/README.md ("Human in the loop") describes these transitions; keep both in sync.
-
-/** Longest question a skill may ask, in characters. */
-export const HITL_MAX_QUESTION_LENGTH = 4000;
-/** Largest context a skill may attach, in bytes of UTF-8 JSON. */
-export const HITL_MAX_CONTEXT_BYTES = 64 * 1024;
-/** Largest human response, in bytes of UTF-8. */
-export const HITL_MAX_RESPONSE_BYTES = 8 * 1024;
-/** The skill of the task a `more_info` answer creates. */
-export const HITL_MORE_INFO_SKILL = 'research_loop';
-/** The skill of the task a `discuss` answer creates. */
-export const HITL_DISCUSS_SKILL = 'code_discuss';
-
-/** The responder recorded on an open request closed because its task was cancelled. */
-export const HITL_CANCEL_RESPONDER = 'system';
-/** The response recorded on an open request closed because its task was cancelled. */
-export const HITL_CANCEL_RESPONSE = 'task cancelled';
-
-const MAX_RESPONDER_LENGTH = 200;
-const DEFAULT_LIST_LIMIT = 50;
-const MAX_LIST_LIMIT = 10_000;
-/** code_discuss's payload limits (packages/skills/src/code-discuss.ts). */
-const DISCUSS_TOPIC_LENGTH = 500;
-const DISCUSS_QUESTION_LENGTH = 2000;
-const USABLE: readonly HitlUsableStatus[] = ['approved', 'feedback', 'more_info', 'discuss'];
-
-interface RawHitl {
-  id: number;
-  taskId: number;
-  agent: string;
-  question: string;
-  contextJson: string | null;
-  status: HitlStatus;
-  response: string | null;
-  responder: string | null;
-  followUpTaskId: number | null;
-  pinned: number;
-  createdAt: number;
-  answeredAt: number | null;
-}
 
 const COLUMNS = `id, task_id AS taskId, agent, question, context_json AS contextJson, status, response,
   responder, follow_up_task_id AS followUpTaskId, pinned, created_at AS createdAt, answered_at AS answeredAt`;
@@ -111,7 +92,7 @@ export function createHitl(
     // By hitl_requests_task_idx: a task has few requests.
     answerFor: sqlite.prepare(
       `SELECT ${COLUMNS} FROM hitl_requests
-       WHERE task_id = @taskId AND question = @question AND status IN (${USABLE.map((status) => `'${status}'`).join(', ')})
+       WHERE task_id = @taskId AND question = @question AND status IN (${HITL_USABLE.map((status) => `'${status}'`).join(', ')})
        ORDER BY id DESC`,
     ),
     requeue: sqlite.prepare(
@@ -126,14 +107,6 @@ export function createHitl(
        WHERE id = @id AND status = 'WAITING_HUMAN' RETURNING ${TASK_COLUMNS}`,
     ),
   };
-
-  const notFound = (requestId: number): QueueError =>
-    new QueueError({
-      code: 'QUEUE_HITL_NOT_FOUND',
-      hitlRequestId: requestId,
-      message: `no human-in-the-loop request with id ${requestId}`,
-      hint: 'list the open requests with `biged hitl list` (all of them with --all)',
-    });
 
   return {
     parkForHuman(taskId, agent, { question, context }) {
@@ -167,21 +140,15 @@ export function createHitl(
       });
     },
 
-    listHitl({ status = 'open', limit = DEFAULT_LIST_LIMIT, taskId }: ListHitlOptions = {}) {
-      assertWholeNumber('limit', limit, 1, MAX_LIST_LIMIT);
-      if (taskId !== undefined) assertWholeNumber('taskId', taskId, 1);
-      const known = status === 'open' || status === 'answered' || status === 'all';
-      if (!known && !HITL_ANSWER_STATUSES.includes(status as HitlAnswerStatus))
-        invalid(
-          `status must be open, answered, all or one of ${HITL_ANSWER_STATUSES.join(', ')}, got ${JSON.stringify(status)}`,
-        );
+    listHitl({ status = 'open', limit = HITL_DEFAULT_LIST_LIMIT, taskId }: ListHitlOptions = {}) {
+      const { filter } = checkListHitl(status, limit, taskId);
       const parameters = { taskId: taskId ?? null, limit };
       const rows = read(() =>
         status === 'open'
           ? statements.open.all(parameters)
           : statements.byStatus.all({
               ...parameters,
-              status: known ? null : status,
+              status: filter,
               answered: status === 'answered' ? 1 : 0,
             }),
       ) as RawHitl[];
@@ -201,29 +168,14 @@ export function createHitl(
       return write(() => {
         const now = clock();
         const found = statements.byId.get(requestId) as RawHitl | undefined;
-        if (!found) throw notFound(requestId);
-        if (found.status !== 'open') {
-          throw new QueueError({
-            code: 'QUEUE_HITL_NOT_OPEN',
-            hitlRequestId: requestId,
-            taskId: found.taskId,
-            message: `request ${requestId} was already answered (${found.status} by ${found.responder ?? 'unknown'}); only open requests can be answered`,
-            hint: 'list the open requests with `biged hitl list`',
-          });
-        }
+        if (!found) throw hitlNotFound(requestId);
+        if (found.status !== 'open') throw hitlNotOpen(found);
         const taskStatus = statements.taskStatus.get(found.taskId) as string | undefined;
         let task: Task | undefined;
         let followUp: Task | undefined;
         if (taskStatus !== 'WAITING_HUMAN') {
           // The task was cancelled (or removed) while it waited: rejecting closes the request.
-          if (status !== 'rejected')
-            throw new QueueError({
-              code: 'QUEUE_INVALID_TRANSITION',
-              taskId: found.taskId,
-              hitlRequestId: requestId,
-              message: `task ${found.taskId} of request ${requestId} is ${taskStatus ?? 'gone'}, no longer waiting for a human`,
-              hint: `reject the request to close it (\`biged hitl reject ${requestId} --reason ...\`)`,
-            });
+          if (status !== 'rejected') throw hitlTaskNotWaiting(found, taskStatus);
         } else if (status === 'approved' || status === 'feedback') {
           task = toTask(statements.requeue.get({ id: found.taskId }) as TaskRow);
         } else if (status === 'rejected') {
@@ -271,7 +223,7 @@ export function createHitl(
       const row = write(() => statements.pin.get({ id: requestId, pinned: pinned ? 1 : 0 })) as
         | RawHitl
         | undefined;
-      if (!row) throw notFound(requestId);
+      if (!row) throw hitlNotFound(requestId);
       return toHitl(row);
     },
 
@@ -316,99 +268,4 @@ export function createHitlCancelCloser(sqlite: QueueConnection['sqlite']): (now:
   );
   return (now) =>
     close.run({ responder: HITL_CANCEL_RESPONDER, response: HITL_CANCEL_RESPONSE, now }).changes;
-}
-
-/** The follow-up payload: research_loop gets the whole exchange; code_discuss only what its schema takes. */
-function followUpPayload(
-  status: 'more_info' | 'discuss',
-  request: RawHitl,
-  response: string | null,
-): Record<string, unknown> {
-  const context =
-    request.contextJson === null ? null : (JSON.parse(request.contextJson) as Record<string, unknown>);
-  if (status === 'more_info')
-    return { question: request.question, context, response, hitl_request_id: request.id };
-  const topic = (response?.trim() || request.question.trim()).slice(0, DISCUSS_TOPIC_LENGTH);
-  const path = context?.path;
-  return {
-    topic,
-    question: request.question.trim().slice(0, DISCUSS_QUESTION_LENGTH),
-    ...(typeof path === 'string' && path !== '' ? { path } : {}),
-  };
-}
-
-function toHitl(row: RawHitl): HitlRequest {
-  return {
-    id: row.id,
-    taskId: row.taskId,
-    agent: row.agent,
-    question: row.question,
-    context: row.contextJson === null ? null : (JSON.parse(row.contextJson) as Record<string, unknown>),
-    status: row.status,
-    response: row.response,
-    responder: row.responder,
-    followUpTaskId: row.followUpTaskId,
-    pinned: row.pinned === 1,
-    createdAt: new Date(row.createdAt).toISOString(),
-    answeredAt: isoOrNull(row.answeredAt),
-  };
-}
-
-/** The question as stored: non-empty, not too long, secrets redacted. */
-function checkQuestion(question: unknown): string {
-  if (typeof question !== 'string' || question.trim() === '') invalid('question must be non-empty text');
-  if (question.length > HITL_MAX_QUESTION_LENGTH)
-    invalid(`question is ${question.length} characters long; at most ${HITL_MAX_QUESTION_LENGTH}`);
-  return redactSecrets(question).text;
-}
-
-/** The context as stored: JSON text of an object of at most 64 KiB, secrets redacted; null for none. */
-function checkContext(context: unknown): string | null {
-  if (context === undefined || context === null) return null;
-  if (typeof context !== 'object' || Array.isArray(context))
-    invalid('context must be a JSON object, e.g. {"diff": "..."}');
-  let value: Record<string, unknown>;
-  try {
-    value = parsePayload(context, { maxBytes: HITL_MAX_CONTEXT_BYTES });
-  } catch (error) {
-    if (!PayloadError.isInstance(error)) throw error;
-    throw new QueueError({
-      code: 'QUEUE_INVALID_ARGUMENT',
-      message: `context ${error.message.replace(/^payload /, '')}`,
-      cause: error,
-      hint: 'attach a path to a file under the fleet home instead of its content',
-    });
-  }
-  return JSON.stringify(redactJson(value).value);
-}
-
-function checkAnswer(answer: AnswerHitlRequest): { status: HitlAnswerStatus; responder: string } {
-  if (answer === null || typeof answer !== 'object')
-    invalid('answer must be an object with status and responder');
-  const { status, responder } = answer;
-  if (!HITL_ANSWER_STATUSES.includes(status))
-    invalid(`status must be one of ${HITL_ANSWER_STATUSES.join(', ')}, got ${JSON.stringify(status)}`);
-  if (typeof responder !== 'string' || responder.trim() === '' || responder.length > MAX_RESPONDER_LENGTH)
-    invalid(`responder must be non-empty text of at most ${MAX_RESPONDER_LENGTH} characters`);
-  return { status, responder };
-}
-
-/** The response as stored: at most 8 KiB of UTF-8, secrets redacted; empty text is none. */
-function checkResponse(response: unknown): string | null {
-  if (typeof response !== 'string') invalid(`response must be text, got ${typeof response}`);
-  const bytes = Buffer.byteLength(response, 'utf8');
-  if (bytes > HITL_MAX_RESPONSE_BYTES)
-    invalid(`response is ${bytes} bytes; at most ${HITL_MAX_RESPONSE_BYTES} (8 KiB)`);
-  if (response.trim() === '') return null;
-  return redactSecrets(response).text;
-}
-
-function invalid(message: string): never {
-  throw new QueueError({ code: 'QUEUE_INVALID_ARGUMENT', message });
-}
-
-function assertWholeNumber(name: string, value: number, min: number, max = Number.MAX_SAFE_INTEGER): void {
-  if (!Number.isInteger(value) || value < min || value > max) {
-    invalid(`${name} must be a whole number from ${min} to ${max}, got ${String(value)}`);
-  }
 }

@@ -1,5 +1,5 @@
 import { userInfo } from 'node:os';
-import type { AnswerHitlResult, HitlAnswerStatus, HitlRequest, TaskQueue } from '@biged/queue';
+import type { AnswerHitlResult, HitlAnswerStatus, HitlRequest, TaskStore } from '@biged/queue';
 import type { Command } from 'commander';
 import {
   type CommandContext,
@@ -7,7 +7,7 @@ import {
   loadFleetConfig,
   type ProgramSession,
   requireHome,
-  withQueue,
+  withStore,
 } from '../context';
 import { CliError } from '../errors';
 import { parsePositiveInteger } from '../options';
@@ -115,9 +115,10 @@ function requireText(value: string | undefined, flag: string): string {
   return value;
 }
 
-async function onQueue<T>(context: CommandContext, work: (queue: TaskQueue) => T): Promise<T> {
+/** Runs `work` on the fleet's task store: the SQLite queue, or the PostgreSQL server every host shares. */
+async function onStore<T>(context: CommandContext, work: (store: TaskStore) => Promise<T>): Promise<T> {
   requireHome(context);
-  return withQueue(context, loadFleetConfig(context), work);
+  return withStore(context, loadFleetConfig(context), work);
 }
 
 /** What `biged hitl pin|unpin --json` prints. */
@@ -204,8 +205,8 @@ export function registerHitl(program: Command, session: ProgramSession): void {
       const context = contextFor(session, command);
       const limit = parsePositiveInteger(options.limit, '--limit');
       const all = options.all === true;
-      const requests = await onQueue(context, (queue) =>
-        queue.listHitl({ status: all ? 'all' : 'open', limit }),
+      const requests = await onStore(context, (store) =>
+        store.listHitl({ status: all ? 'all' : 'open', limit }),
       );
       if (context.json) {
         context.printJson({ all, requests: requests.map(hitlRequestToJson) });
@@ -230,7 +231,7 @@ export function registerHitl(program: Command, session: ProgramSession): void {
       .action(async (id: string, _options: unknown, command: Command) => {
         const context = contextFor(session, command);
         const requestId = parsePositiveInteger(id, 'request id');
-        const request = await onQueue(context, (queue) => queue.setHitlPinned(requestId, pinned));
+        const request = await onStore(context, (store) => store.setHitlPinned(requestId, pinned));
         if (context.json) {
           const json: HitlPinJson = { request: hitlRequestToJson(request) };
           context.printJson(json);
@@ -256,8 +257,8 @@ export function registerHitl(program: Command, session: ProgramSession): void {
       if (flag?.required) requireText(words, flag.label);
       const responder =
         options.as === undefined ? defaultResponder(session.io.env) : requireText(options.as, '--as');
-      const result = await onQueue(context, (queue) =>
-        queue.answerHitl(requestId, {
+      const result = await onStore(context, (store) =>
+        store.answerHitl(requestId, {
           status: answer.status,
           responder,
           ...(words === undefined ? {} : { response: words }),

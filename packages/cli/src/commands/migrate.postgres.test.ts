@@ -81,6 +81,50 @@ describe('biged migrate (SQLite -> PostgreSQL)', () => {
     expect(again.stderr).toMatch(/already holds tasks/);
   }, 60_000);
 
+  it('moves questions to a human with their tasks, and `biged hitl` answers them on PostgreSQL', async () => {
+    const queue = createQueue({ file: home.db });
+    const task = queue.enqueue({ skill: 'gate', payload: { target: 'prod' } });
+    queue.claimMany({ agent: 'coder_1', skills: ['gate'] }, 1);
+    const asked = queue.parkForHuman(task.id, 'coder_1', { question: 'Deploy to prod?' });
+    queue.close();
+
+    const url = await server.createDatabase('migrate_hitl');
+    const migrated = await runCli(['migrate', '--to', url, '--json', '--home', home.home]);
+    expect(migrated.code).toBe(0);
+    expect(migrated.json<MigrateJson>().tables).toContainEqual({ table: 'hitl_requests', rows: 1 });
+    writeFileSync(home.config, `[queue]\nurl = ${JSON.stringify(url)}\n`);
+
+    const listed = await runCli(['hitl', 'list', '--json', '--home', home.home]);
+    expect(listed.code).toBe(0);
+    expect(listed.json<{ requests: Array<{ id: number; task_id: number }> }>().requests).toEqual([
+      expect.objectContaining({ id: asked.id, task_id: task.id }),
+    ]);
+    const approved = await runCli([
+      'hitl',
+      'approve',
+      String(asked.id),
+      '--as',
+      'ops',
+      '--json',
+      '--home',
+      home.home,
+    ]);
+    expect(approved.stderr).toBe('');
+    expect(approved.json<{ task: { status: string } }>().task.status).toBe('PENDING');
+    const again = await runCli(['hitl', 'approve', String(asked.id), '--home', home.home]);
+    expect(again.code).not.toBe(0);
+    expect(again.stderr).toMatch(/already answered/);
+    // A new request after the copy gets an id past the copied ones.
+    const store = await createPostgresStore({ url });
+    try {
+      await store.claimMany({ agent: 'coder_1@alpha', skills: ['gate'] }, 1);
+      const next = await store.parkForHuman(task.id, 'coder_1@alpha', { question: 'Really?' });
+      expect(next.id).toBeGreaterThan(asked.id);
+    } finally {
+      await store.close();
+    }
+  }, 60_000);
+
   it('refuses without a PostgreSQL target, and names the problem', async () => {
     const missing = await runCli(['migrate', '--home', home.home]);
     expect(missing.code).toBe(1);

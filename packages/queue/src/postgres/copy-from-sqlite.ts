@@ -12,11 +12,13 @@ import { isConnectionError, safeLocation, unavailableError } from './pg-errors';
  * The tables a fleet shares through its queue, in an order that satisfies their foreign keys (a parent
  * task has a smaller id than its children). Agents and locks are not copied: agents register again when
  * their host starts, and a lock's owner is a process of the old fleet. What belongs to one host (usage
- * ledger, audit trail, HITL requests, workflows, schedules, sessions) stays in that host's `fleet.db`.
+ * ledger, audit trail, workflows, schedules, sessions) stays in that host's `fleet.db`; questions to a human
+ * (`hitl_requests`) move with their tasks.
  */
 export const SHARED_TABLES = [
   'tasks',
   'task_dependencies',
+  'hitl_requests',
   'alerts',
   'messages',
   'message_reads',
@@ -24,7 +26,7 @@ export const SHARED_TABLES = [
 ] as const;
 
 /** Tables whose `id` comes from a sequence on PostgreSQL: moved past the copied ids. */
-const SERIAL_TABLES = ['tasks', 'alerts', 'messages'] as const;
+const SERIAL_TABLES = ['tasks', 'hitl_requests', 'alerts', 'messages'] as const;
 
 /** Rows per INSERT statement. */
 const BATCH_ROWS = 500;

@@ -11,6 +11,26 @@ import pg from 'pg';
 import { FLEET_PAUSED_FLAG } from '../claim-sql';
 import { dependencyReason, OPEN_STATUSES, type UnsuccessfulStatus } from '../dependency-sql';
 import { QueueError } from '../errors/queue-error';
+import {
+  checkAnswer,
+  checkContext,
+  checkListHitl,
+  checkQuestion,
+  checkResponse,
+  followUpPayload,
+  HITL_CANCEL_RESPONDER,
+  HITL_CANCEL_RESPONSE,
+  HITL_DEFAULT_LIST_LIMIT,
+  HITL_DISCUSS_SKILL,
+  HITL_MORE_INFO_SKILL,
+  HITL_USABLE,
+  hitlNotFound,
+  hitlNotOpen,
+  hitlTaskNotWaiting,
+  type RawHitl,
+  toHitl,
+} from '../hitl-rules';
+import type { HitlAnswer, HitlUsableStatus } from '../hitl-types';
 import type { MessageKind } from '../message-types';
 import {
   assertChannel,
@@ -112,6 +132,18 @@ const ALERT_COLUMNS = `id, type, severity, message, source, created_at AS "creat
   acknowledged_at AS "acknowledgedAt"`;
 const MESSAGE_COLUMNS = `id, kind, channel, sender, recipient, body, created_at AS "createdAt",
   read_at AS "readAt"`;
+/** `hitl_requests` columns as `RawHitl`, from the table or alias `t`. */
+const hitlColumns = (t: string) => `${t}.id, ${t}.task_id AS "taskId", ${t}.agent, ${t}.question,
+  ${t}.context_json AS "contextJson", ${t}.status, ${t}.response, ${t}.responder,
+  ${t}.follow_up_task_id AS "followUpTaskId", ${t}.pinned, ${t}.created_at AS "createdAt",
+  ${t}.answered_at AS "answeredAt"`;
+const HITL_COLUMNS = hitlColumns('hitl_requests');
+const HITL_USABLE_LIST = HITL_USABLE.map((status) => `'${status}'`).join(', ');
+/** Closes the open requests of CANCELLED tasks (cancel's transaction, after its cascade), as on SQLite. */
+const CLOSE_CANCELLED_HITL = `UPDATE hitl_requests SET status = 'rejected', responder = $1, response = $2,
+    answered_at = $3
+  WHERE status = 'open'
+    AND EXISTS (SELECT 1 FROM tasks WHERE tasks.id = hitl_requests.task_id AND tasks.status = 'CANCELLED')`;
 const OPEN_LIST = OPEN_STATUSES.map((status) => `'${status}'`).join(', ');
 /** SQLSTATEs after which a transaction is simply run again. */
 const RETRY_CODES = new Set(['40001', '40P01']);
@@ -784,6 +816,7 @@ export async function createPostgresStore({
           [taskId, now],
         );
         await cancelled(client, taskId, now);
+        await query(client, CLOSE_CANCELLED_HITL, [HITL_CANCEL_RESPONDER, HITL_CANCEL_RESPONSE, now]);
         return result.rows[0] as TaskRow;
       });
       return toTask(row);
@@ -1138,6 +1171,210 @@ export async function createPostgresStore({
           [channel, time, limit],
         );
         return rows.map(toMessage);
+      });
+    },
+
+    // ---- human in the loop (../hitl.ts on SQLite; the rules are ../hitl-rules.ts) ----
+
+    async parkForHuman(taskId, agent, { question, context }) {
+      assertWholeNumber('taskId', taskId, 1);
+      const cleanQuestion = checkQuestion(question);
+      const contextJson = checkContext(context);
+      const row = await transaction(async (client) => {
+        const now = clock();
+        const parked = await query(
+          client,
+          `UPDATE tasks SET status = 'WAITING_HUMAN', claimed_by = NULL, claimed_at = NULL, heartbeat_at = NULL,
+             attempts = greatest(attempts - 1, 0)
+           WHERE id = $1 AND status = 'RUNNING' AND claimed_by = $2`,
+          [taskId, agent],
+        );
+        if (parked.rowCount !== 1) {
+          const { rows } = await query<{ status: TaskStatus }>(
+            client,
+            'SELECT status FROM tasks WHERE id = $1',
+            [taskId],
+          );
+          const status = rows[0]?.status;
+          if (status === undefined) throw notFound(taskId);
+          throw new QueueError({
+            code: 'QUEUE_INVALID_TRANSITION',
+            taskId,
+            message: `task ${taskId} is ${status}, not a RUNNING task of ${agent}: it cannot wait for a human`,
+          });
+        }
+        const { rows } = await query<RawHitl>(
+          client,
+          `INSERT INTO hitl_requests (task_id, agent, question, context_json, status, created_at)
+           VALUES ($1, $2, $3, $4, 'open', $5) RETURNING ${HITL_COLUMNS}`,
+          [taskId, agent, cleanQuestion, contextJson, now],
+        );
+        return rows[0] as RawHitl;
+      });
+      return toHitl(row);
+    },
+
+    async listHitl({ status = 'open', limit = HITL_DEFAULT_LIST_LIMIT, taskId } = {}) {
+      const { filter } = checkListHitl(status, limit, taskId);
+      return guard(async () => {
+        const { rows } =
+          status === 'open'
+            ? await query<RawHitl>(
+                pool,
+                `SELECT ${HITL_COLUMNS} FROM hitl_requests
+                 WHERE status = 'open' AND ($1::bigint IS NULL OR task_id = $1) ORDER BY created_at, id LIMIT $2`,
+                [taskId ?? null, limit],
+              )
+            : await query<RawHitl>(
+                pool,
+                `SELECT ${HITL_COLUMNS} FROM hitl_requests
+                 WHERE ($1::text IS NULL OR status = $1) AND (NOT $2 OR status <> 'open')
+                   AND ($3::bigint IS NULL OR task_id = $3)
+                 ORDER BY id DESC LIMIT $4`,
+                [filter, status === 'answered', taskId ?? null, limit],
+              );
+        return rows.map(toHitl);
+      });
+    },
+
+    async getHitl(requestId) {
+      assertWholeNumber('requestId', requestId, 1);
+      return guard(async () => {
+        const { rows } = await query<RawHitl>(
+          pool,
+          `SELECT ${HITL_COLUMNS} FROM hitl_requests WHERE id = $1`,
+          [requestId],
+        );
+        return rows[0] ? toHitl(rows[0]) : undefined;
+      });
+    },
+
+    async answerHitl(requestId, answer) {
+      assertWholeNumber('requestId', requestId, 1);
+      const { status, responder } = checkAnswer(answer);
+      const response = answer.response === undefined ? null : checkResponse(answer.response);
+      return transaction(async (client, state) => {
+        const now = clock();
+        // FOR UPDATE: two answers to one request at once, the second sees the first's and is refused.
+        const found = (
+          await query<RawHitl>(client, `SELECT ${HITL_COLUMNS} FROM hitl_requests WHERE id = $1 FOR UPDATE`, [
+            requestId,
+          ])
+        ).rows[0];
+        if (!found) throw hitlNotFound(requestId);
+        if (found.status !== 'open') throw hitlNotOpen(found);
+        const waiting = (
+          await query<TaskRow>(client, `SELECT ${COLUMNS} FROM tasks WHERE id = $1 FOR UPDATE`, [
+            found.taskId,
+          ])
+        ).rows[0];
+        let task: TaskRow | undefined = waiting;
+        let followUp: Task | undefined;
+        if (waiting?.status !== 'WAITING_HUMAN') {
+          // The task was cancelled (or removed) while it waited: rejecting closes the request.
+          if (status !== 'rejected') throw hitlTaskNotWaiting(found, waiting?.status);
+        } else if (status === 'approved' || status === 'feedback') {
+          task = (
+            await query<TaskRow>(
+              client,
+              `UPDATE tasks SET status = 'PENDING' WHERE id = $1 AND status = 'WAITING_HUMAN' RETURNING ${COLUMNS}`,
+              [found.taskId],
+            )
+          ).rows[0];
+          state.notify = true;
+        } else if (status === 'rejected') {
+          const error = `rejected by ${responder}${response === null ? '' : `: ${response}`}`;
+          task = (
+            await query<TaskRow>(
+              client,
+              `UPDATE tasks SET status = 'FAILED', error = $2, finished_at = $3
+               WHERE id = $1 AND status = 'WAITING_HUMAN' RETURNING ${COLUMNS}`,
+              [found.taskId, error, now],
+            )
+          ).rows[0];
+          await ended(client, found.taskId, 'FAILED', now);
+        } else {
+          const waitingTask = toTask(waiting);
+          const prepared = prepareSubmit({
+            skill: status === 'more_info' ? HITL_MORE_INFO_SKILL : HITL_DISCUSS_SKILL,
+            payload: followUpPayload(status, found, response),
+            priority: waitingTask.priority,
+            parentId: waitingTask.id,
+          });
+          followUp = (await submitIn(client, state, prepared, [], now)).task;
+          // The waiting task depends on its follow-up like any BLOCKED task: the follow-up's DONE makes it
+          // PENDING (the settle's promotion), its failure ends it by the task's policy.
+          await query(client, GRAPH_SQL.insertEdges, [waitingTask.id, [followUp.id]]);
+          task = (
+            await query<TaskRow>(
+              client,
+              `UPDATE tasks SET status = 'BLOCKED', blocked_count = 1
+               WHERE id = $1 AND status = 'WAITING_HUMAN' RETURNING ${COLUMNS}`,
+              [waitingTask.id],
+            )
+          ).rows[0];
+        }
+        const { rows } = await query<RawHitl>(
+          client,
+          `UPDATE hitl_requests SET status = $2, response = $3, responder = $4, follow_up_task_id = $5,
+             answered_at = $6
+           WHERE id = $1 AND status = 'open' RETURNING ${HITL_COLUMNS}`,
+          [requestId, status, response, responder, followUp?.id ?? null, now],
+        );
+        if (!task) throw notFound(found.taskId);
+        return { request: toHitl(rows[0] as RawHitl), task: toTask(task), ...(followUp ? { followUp } : {}) };
+      });
+    },
+
+    async setHitlPinned(requestId, pinned) {
+      assertWholeNumber('requestId', requestId, 1);
+      if (typeof pinned !== 'boolean') invalid(`pinned must be true or false, got ${JSON.stringify(pinned)}`);
+      const row = await guard(
+        async () =>
+          (
+            await query<RawHitl>(
+              pool,
+              `UPDATE hitl_requests SET pinned = $2 WHERE id = $1 RETURNING ${HITL_COLUMNS}`,
+              [requestId, pinned ? 1 : 0],
+            )
+          ).rows[0],
+      );
+      if (!row) throw hitlNotFound(requestId);
+      return toHitl(row);
+    },
+
+    async findHitlAnswer(taskId, question) {
+      assertWholeNumber('taskId', taskId, 1);
+      const stored = checkQuestion(question);
+      return guard(async () => {
+        // One statement, so one snapshot: the answers and their follow-ups' states together.
+        const { rows } = await query<
+          RawHitl & { followUpStatus: TaskStatus | null; followUpResultJson: string | null }
+        >(
+          pool,
+          `SELECT ${hitlColumns('h')}, f.status AS "followUpStatus", f.result_json AS "followUpResultJson"
+           FROM hitl_requests AS h LEFT JOIN tasks AS f ON f.id = h.follow_up_task_id
+           WHERE h.task_id = $1 AND h.question = $2 AND h.status IN (${HITL_USABLE_LIST})
+           ORDER BY h.id DESC`,
+          [taskId, stored],
+        );
+        for (const row of rows) {
+          const answer: HitlAnswer = {
+            requestId: row.id,
+            status: row.status as HitlUsableStatus,
+            response: row.response,
+            followUpTaskId: row.followUpTaskId,
+          };
+          if (row.followUpTaskId === null) return answer;
+          // more_info / discuss: usable once the follow-up is DONE.
+          if (row.followUpStatus === 'DONE')
+            return {
+              ...answer,
+              followUpResult:
+                row.followUpResultJson === null ? null : (JSON.parse(row.followUpResultJson) as unknown),
+            };
+        }
+        return undefined;
       });
     },
 

@@ -13,11 +13,12 @@ const sqliteTables = (Object.values(sqlite) as unknown[])
 const pgTables = Object.values(pgSchema).map((table: PgTable) => getPgTableConfig(table));
 
 describe('PostgreSQL schema parity with the SQLite schema', () => {
-  it('covers the eight tables a TaskStore uses', () => {
+  it('covers the nine tables a TaskStore uses', () => {
     expect(pgTables.map((table) => table.name).sort()).toEqual([
       'agents',
       'alerts',
       'fleet_flags',
+      'hitl_requests',
       'locks',
       'message_reads',
       'messages',

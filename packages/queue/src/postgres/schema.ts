@@ -197,6 +197,37 @@ export const pgFleetFlags = pgTable('fleet_flags', {
   setAt: millis('set_at').notNull(),
 });
 
+const HITL_STATUS_VALUES = ['open', 'approved', 'rejected', 'more_info', 'feedback', 'discuss'] as const;
+
+/** `hitl_requests` on PostgreSQL: see `../schema/hitl.ts` (`pinned` is 0 or 1, as in SQLite). */
+export const pgHitlRequests = pgTable(
+  'hitl_requests',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    taskId: millis('task_id')
+      .notNull()
+      .references(() => pgTasks.id, { onDelete: 'cascade' }),
+    agent: text('agent').notNull(),
+    question: text('question').notNull(),
+    contextJson: text('context_json'),
+    status: text('status', { enum: HITL_STATUS_VALUES }).notNull().default('open'),
+    response: text('response'),
+    responder: text('responder'),
+    followUpTaskId: millis('follow_up_task_id'),
+    pinned: integer('pinned').notNull().default(0),
+    createdAt: millis('created_at').notNull(),
+    answeredAt: millis('answered_at'),
+  },
+  (table) => [
+    check(
+      'hitl_requests_status_valid',
+      sql.raw(`status IN (${HITL_STATUS_VALUES.map((status) => `'${status}'`).join(', ')})`),
+    ),
+    index('hitl_requests_open_idx').on(table.createdAt).where(sql`${table.status} = 'open'`),
+    index('hitl_requests_task_idx').on(table.taskId),
+  ],
+);
+
 /** Every PostgreSQL table, for drizzle-kit and `drizzle(client, { schema })`. */
 export const pgSchema = {
   tasks: pgTasks,
@@ -207,4 +238,5 @@ export const pgSchema = {
   messages: pgMessages,
   messageReads: pgMessageReads,
   fleetFlags: pgFleetFlags,
+  hitlRequests: pgHitlRequests,
 };

@@ -37,6 +37,12 @@ const FORWARDED = [
   'notes',
   'setFleetPaused',
   'fleetPause',
+  'parkForHuman',
+  'listHitl',
+  'getHitl',
+  'answerHitl',
+  'setHitlPinned',
+  'findHitlAnswer',
 ] as const satisfies readonly TaskStoreMethodName[];
 
 /** The SQLite queue behind a store made by `createSqliteStore`, for the parts only SQLite has yet. */
@@ -50,6 +56,7 @@ const WAKES = new Set<string>([
   'settle',
   'requeueAgentTasks',
   'recoverStale',
+  'answerHitl',
 ]);
 
 /**

@@ -476,6 +476,145 @@ export function describeTaskStoreContract(
       });
     });
 
+    describe('human in the loop', () => {
+      /** A task of `skill` claimed by `agent` and parked with `question`. */
+      const parked = async (question = 'Ship it?', extra: { dependent?: boolean } = {}) => {
+        const task = await store.enqueue({ skill: 'code_write', payload: {}, priority: 7 });
+        const dependent = extra.dependent
+          ? (await store.submit({ skill: 'after', payload: {}, dependsOn: [task.id] })).task
+          : undefined;
+        await store.claimMany({ agent: 'w' }, 1);
+        const request = await store.parkForHuman(task.id, 'w', {
+          question,
+          context: { diff: '+1 line', token: 'ghp_0123456789abcdef0123456789abcdef0123' },
+        });
+        return { task, request, dependent };
+      };
+
+      it('parks a task, lists and pins its request, and an approval sends the task back with its attempt', async () => {
+        const { task, request } = await parked();
+        expect(request).toMatchObject({ taskId: task.id, agent: 'w', status: 'open', pinned: false });
+        // Secrets in the context are redacted before they are stored.
+        expect(JSON.stringify(request.context)).not.toContain('ghp_0123456789');
+        expect(await store.getOrThrow(task.id)).toMatchObject({ status: 'WAITING_HUMAN', attempts: 0 });
+        expect((await store.listHitl()).map((open) => open.id)).toEqual([request.id]);
+        expect(await store.setHitlPinned(request.id, true)).toMatchObject({ id: request.id, pinned: true });
+        expect(await store.getHitl(request.id)).toMatchObject({ pinned: true, status: 'open' });
+        expect(await store.findHitlAnswer(task.id, 'Ship it?')).toBeUndefined();
+
+        const answered = await store.answerHitl(request.id, {
+          status: 'approved',
+          response: 'go ahead',
+          responder: 'cli:ana',
+        });
+        expect(answered.request).toMatchObject({
+          status: 'approved',
+          response: 'go ahead',
+          responder: 'cli:ana',
+        });
+        expect(answered.request.answeredAt).not.toBeNull();
+        expect(answered.task).toMatchObject({ id: task.id, status: 'PENDING' });
+        expect(await store.listHitl()).toEqual([]);
+        expect((await store.listHitl({ status: 'answered' })).map((done) => done.id)).toEqual([request.id]);
+        expect(await store.findHitlAnswer(task.id, 'Ship it?')).toMatchObject({
+          requestId: request.id,
+          status: 'approved',
+          response: 'go ahead',
+        });
+        // Claimed again, it runs with its first attempt: waiting did not use one.
+        const [again] = await store.claimMany({ agent: 'w' }, 1);
+        expect(again).toMatchObject({ id: task.id, attempts: 1 });
+        const second = await errorOf(store.answerHitl(request.id, { status: 'rejected', responder: 'x' }));
+        expect(second.code).toBe('QUEUE_HITL_NOT_OPEN');
+      });
+
+      it('a rejection fails the task and its dependents', async () => {
+        const { task, request, dependent } = await parked('Delete prod?', { dependent: true });
+        const { task: failed } = await store.answerHitl(request.id, {
+          status: 'rejected',
+          response: 'no',
+          responder: 'dashboard',
+        });
+        expect(failed).toMatchObject({ id: task.id, status: 'FAILED', error: 'rejected by dashboard: no' });
+        expect(await store.getOrThrow(dependent!.id)).toMatchObject({ status: 'FAILED' });
+        expect(await store.findHitlAnswer(task.id, 'Delete prod?')).toBeUndefined();
+      });
+
+      it('more_info starts a follow-up the task waits for, and its result comes with the answer', async () => {
+        const { task, request } = await parked('Which API?');
+        const { followUp, task: blocked } = await store.answerHitl(request.id, {
+          status: 'more_info',
+          response: 'compare both',
+          responder: 'ui',
+        });
+        expect(followUp).toMatchObject({
+          skill: 'research_loop',
+          parentId: task.id,
+          priority: 7,
+          status: 'PENDING',
+        });
+        expect(blocked).toMatchObject({ id: task.id, status: 'BLOCKED' });
+        // Not usable before the follow-up is DONE.
+        expect(await store.findHitlAnswer(task.id, 'Which API?')).toBeUndefined();
+        const [research] = await store.claimMany({ agent: 'r', skills: ['research_loop'] }, 1);
+        expect(research?.id).toBe(followUp!.id);
+        await store.settle({ agent: 'r', completed: [{ taskId: followUp!.id, result: { pick: 'REST' } }] });
+        expect(await store.getOrThrow(task.id)).toMatchObject({ status: 'PENDING' });
+        expect(await store.findHitlAnswer(task.id, 'Which API?')).toMatchObject({
+          status: 'more_info',
+          followUpTaskId: followUp!.id,
+          followUpResult: { pick: 'REST' },
+        });
+      });
+
+      it('cancelling a waiting task closes its request; only a rejection may close one whose task is gone', async () => {
+        const { task, request } = await parked();
+        await store.cancel(task.id);
+        expect(await store.getHitl(request.id)).toMatchObject({
+          status: 'rejected',
+          responder: 'system',
+          response: 'task cancelled',
+        });
+        const other = await parked('Another?');
+        await store.cancel(other.task.id);
+        const refused = await errorOf(
+          store.answerHitl(other.request.id, { status: 'approved', responder: 'x' }),
+        );
+        expect(refused.code).toBe('QUEUE_HITL_NOT_OPEN');
+      });
+
+      it('refuses bad requests and answers, storing nothing', async () => {
+        const task = await store.enqueue({ skill: 'echo', payload: {} });
+        expect((await errorOf(store.parkForHuman(task.id, 'w', { question: 'Q?' }))).code).toBe(
+          'QUEUE_INVALID_TRANSITION',
+        );
+        expect((await errorOf(store.parkForHuman(424_242, 'w', { question: 'Q?' }))).code).toBe(
+          'QUEUE_TASK_NOT_FOUND',
+        );
+        await store.claimMany({ agent: 'w' }, 1);
+        expect((await errorOf(store.parkForHuman(task.id, 'w', { question: '  ' }))).code).toBe(
+          'QUEUE_INVALID_ARGUMENT',
+        );
+        expect(
+          (await errorOf(store.parkForHuman(task.id, 'w', { question: 'Q?', context: [] as never }))).code,
+        ).toBe('QUEUE_INVALID_ARGUMENT');
+        expect(await store.getOrThrow(task.id)).toMatchObject({ status: 'RUNNING' });
+        expect(await store.listHitl({ status: 'all' })).toEqual([]);
+        const request = await store.parkForHuman(task.id, 'w', { question: 'Q?' });
+        expect(
+          (await errorOf(store.answerHitl(request.id, { status: 'maybe' as never, responder: 'x' }))).code,
+        ).toBe('QUEUE_INVALID_ARGUMENT');
+        expect((await errorOf(store.answerHitl(424_242, { status: 'approved', responder: 'x' }))).code).toBe(
+          'QUEUE_HITL_NOT_FOUND',
+        );
+        expect((await errorOf(store.setHitlPinned(424_242, true))).code).toBe('QUEUE_HITL_NOT_FOUND');
+        expect((await errorOf(store.listHitl({ status: 'later' as never }))).code).toBe(
+          'QUEUE_INVALID_ARGUMENT',
+        );
+        expect(await store.getHitl(request.id)).toMatchObject({ status: 'open' });
+      });
+    });
+
     describe('cancel', () => {
       it('cancels a task with its open children and blocked dependents, transitively', async () => {
         const parent = await store.enqueue({ skill: 'plan', payload: {} });

@@ -38,7 +38,13 @@ export type TaskStoreMethodName =
   | 'postNote'
   | 'notes'
   | 'setFleetPaused'
-  | 'fleetPause';
+  | 'fleetPause'
+  | 'parkForHuman'
+  | 'listHitl'
+  | 'getHitl'
+  | 'answerHitl'
+  | 'setHitlPinned'
+  | 'findHitlAnswer';
 
 /** `T` with every method returning a promise of what it returned. */
 export type Promisified<T> = {
@@ -57,8 +63,8 @@ export interface WaitForWorkOptions {
 }
 
 /**
- * The durable queue behind a fleet, whatever database holds it: the task lifecycle, agents, locks, alerts
- * and messages of `TaskQueue`, each method asynchronous, plus what a fleet spread over several hosts needs
+ * The durable queue behind a fleet, whatever database holds it: the task lifecycle, agents, locks, alerts,
+ * messages and human-in-the-loop requests of `TaskQueue`, each method asynchronous, plus what a fleet spread over several hosts needs
  * (a fleet-wide pause, a wake-up when work arrives). `createSqliteStore` wraps the SQLite `TaskQueue`;
  * `createPostgresStore` (`@biged/queue/postgres`) keeps the same rows in PostgreSQL. Both pass one contract
  * suite, so callers never test which one they got except through `dialect`.
