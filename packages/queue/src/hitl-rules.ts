@@ -3,6 +3,7 @@ import { QueueError } from './errors/queue-error';
 import {
   type AnswerHitlRequest,
   HITL_ANSWER_STATUSES,
+  type HitlAnswer,
   type HitlAnswerStatus,
   type HitlRequest,
   type HitlStatus,
@@ -190,4 +191,27 @@ export function checkListHitl(
       `status must be open, answered, all or one of ${HITL_ANSWER_STATUSES.join(', ')}, got ${JSON.stringify(status)}`,
     );
   return { filter: known ? null : (status as HitlStatus) };
+}
+
+/**
+ * The first usable answer among `rows` (newest first), as `findHitlAnswer` returns it: an approval or
+ * feedback at once; more_info / discuss once their follow-up is DONE (`followUpOf` reads it, its result
+ * included). Undefined when none is usable yet.
+ */
+export function firstUsableAnswer(
+  rows: readonly RawHitl[],
+  followUpOf: (taskId: number) => { status: string; result: unknown } | undefined,
+): HitlAnswer | undefined {
+  for (const row of rows) {
+    const answer: HitlAnswer = {
+      requestId: row.id,
+      status: row.status as HitlUsableStatus,
+      response: row.response,
+      followUpTaskId: row.followUpTaskId,
+    };
+    if (row.followUpTaskId === null) return answer;
+    const followUp = followUpOf(row.followUpTaskId);
+    if (followUp?.status === 'DONE') return { ...answer, followUpResult: followUp.result };
+  }
+  return undefined;
 }

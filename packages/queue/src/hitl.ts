@@ -7,6 +7,7 @@ import {
   checkListHitl,
   checkQuestion,
   checkResponse,
+  firstUsableAnswer,
   followUpPayload,
   HITL_CANCEL_RESPONDER,
   HITL_CANCEL_RESPONSE,
@@ -20,7 +21,7 @@ import {
   type RawHitl,
   toHitl,
 } from './hitl-rules';
-import type { HitlAnswer, HitlUsableStatus, ListHitlOptions, QueueHitl } from './hitl-types';
+import type { HitlAnswer, ListHitlOptions, QueueHitl } from './hitl-types';
 import { assertWholeNumber, invalid } from './queue-checks';
 import type { QueueConnection } from './queue-database';
 import type { TaskRow } from './schema';
@@ -234,19 +235,10 @@ export function createHitl(
         () =>
           transaction.deferred(() => {
             const rows = statements.answerFor.all({ taskId, question: stored }) as RawHitl[];
-            for (const row of rows) {
-              const answer: HitlAnswer = {
-                requestId: row.id,
-                status: row.status as HitlUsableStatus,
-                response: row.response,
-                followUpTaskId: row.followUpTaskId,
-              };
-              if (row.followUpTaskId === null) return answer;
-              // more_info / discuss: usable once the follow-up is DONE.
-              const followUp = statements.task.get(row.followUpTaskId) as TaskRow | undefined;
-              if (followUp?.status === 'DONE') return { ...answer, followUpResult: toTask(followUp).result };
-            }
-            return undefined;
+            return firstUsableAnswer(rows, (id) => {
+              const followUp = statements.task.get(id) as TaskRow | undefined;
+              return followUp && toTask(followUp);
+            });
           }) as HitlAnswer | undefined,
       );
     },

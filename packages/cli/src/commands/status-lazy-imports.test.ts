@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
+import { recordModuleLoads } from '@biged/core/test';
 import { afterAll, describe, expect, it } from 'vitest';
 
 // `biged status` must start fast: its module graph may not hold Hono, Ink/React or a model SDK (the issue's
@@ -31,44 +32,9 @@ const FORBIDDEN: Array<[string, RegExp]> = [
   ['the logger (pino)', /\/node_modules\/pino\//],
 ];
 
-/** Runs the built binary with both hooks; returns every module it loaded (file URLs and builtins). */
+/** Runs the built binary; returns every module it loaded (file URLs and builtins, `node:<name>`). */
 async function loadedModules(args: string[]): Promise<string[]> {
-  const log = path.join(dir, `load-${Date.now()}-${Math.random().toString(36).slice(2)}.log`);
-  const hook = path.join(dir, 'hook.mjs');
-  writeFileSync(
-    hook,
-    `import { appendFileSync } from 'node:fs';
-export async function resolve(specifier, context, next) {
-  const result = await next(specifier, context);
-  appendFileSync(process.env.BIGED_LOAD_LOG, result.url + '\\n');
-  return result;
-}
-`,
-  );
-  const register = path.join(dir, 'register.mjs');
-  writeFileSync(
-    register,
-    `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(hook).href)});\n`,
-  );
-  const requireHook = path.join(dir, 'require-hook.cjs');
-  writeFileSync(
-    requireHook,
-    `const Module = require('node:module');
-const { appendFileSync } = require('node:fs');
-const { pathToFileURL } = require('node:url');
-const resolveFilename = Module._resolveFilename;
-Module._resolveFilename = function (...args) {
-  const file = resolveFilename.apply(this, args);
-  appendFileSync(process.env.BIGED_LOAD_LOG, (file.includes('/') ? pathToFileURL(file).href : file) + '\\n');
-  return file;
-};
-`,
-  );
-  writeFileSync(log, '');
-  await exec(process.execPath, ['--require', requireHook, '--import', register, bin, ...args], {
-    env: { ...process.env, BIGED_HOME: '', BIGED_LOAD_LOG: log },
-  });
-  return readFileSync(log, 'utf8').trim().split('\n');
+  return (await recordModuleLoads({ args: [bin, ...args], env: { ...process.env, BIGED_HOME: '' } })).loaded;
 }
 
 /** The source files esbuild put into `dist/fast/status.cjs`, as absolute paths. */
@@ -101,7 +67,9 @@ describe('biged status start-up', () => {
       expect(hits, `biged status loaded ${what}`).toEqual([]);
     }
     // commander's child_process is loaded only when used (the bundle defers it), readline only to ask.
-    expect(loaded.filter((id) => /^(node:)?(child_process|readline)$/.test(id))).toEqual([]);
+    expect(loaded.filter((id) => /^node:(child_process|readline)$/.test(id))).toEqual([]);
+    // The check can fail: the same hooks see the builtins the bundle does require.
+    expect(loaded).toContain('node:fs');
   }, 60_000);
 
   it('with an unchanged fleet.toml, loads neither smol-toml nor zod (the config cache), and re-validates an edit', async () => {

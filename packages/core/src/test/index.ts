@@ -3,5 +3,7 @@ export type { MockModelProviderCall, MockModelProviderOptions, MockScript } from
 export { MockModelProvider } from './mock-model-provider';
 export type { ModelProviderCaseOptions, ModelProviderCaseSetup } from './model-provider.case';
 export { describeModelProviderContract } from './model-provider.case';
+export type { ModuleLoads, RecordModuleLoadsOptions } from './record-module-loads';
+export { recordModuleLoads } from './record-module-loads';
 export type { TempHome } from './temp-home';
 export { createTempHome } from './temp-home';

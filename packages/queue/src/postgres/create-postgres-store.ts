@@ -17,6 +17,7 @@ import {
   checkListHitl,
   checkQuestion,
   checkResponse,
+  firstUsableAnswer,
   followUpPayload,
   HITL_CANCEL_RESPONDER,
   HITL_CANCEL_RESPONSE,
@@ -30,7 +31,6 @@ import {
   type RawHitl,
   toHitl,
 } from '../hitl-rules';
-import type { HitlAnswer, HitlUsableStatus } from '../hitl-types';
 import type { MessageKind } from '../message-types';
 import {
   assertChannel,
@@ -1358,23 +1358,14 @@ export async function createPostgresStore({
            ORDER BY h.id DESC`,
           [taskId, stored],
         );
-        for (const row of rows) {
-          const answer: HitlAnswer = {
-            requestId: row.id,
-            status: row.status as HitlUsableStatus,
-            response: row.response,
-            followUpTaskId: row.followUpTaskId,
-          };
-          if (row.followUpTaskId === null) return answer;
-          // more_info / discuss: usable once the follow-up is DONE.
-          if (row.followUpStatus === 'DONE')
-            return {
-              ...answer,
-              followUpResult:
-                row.followUpResultJson === null ? null : (JSON.parse(row.followUpResultJson) as unknown),
-            };
-        }
-        return undefined;
+        const byId = new Map(rows.map((row) => [row.followUpTaskId, row]));
+        return firstUsableAnswer(rows, (id) => {
+          const row = byId.get(id);
+          if (!row?.followUpStatus) return undefined;
+          const result =
+            row.followUpResultJson === null ? null : (JSON.parse(row.followUpResultJson) as unknown);
+          return { status: row.followUpStatus, result };
+        });
       });
     },
 
